@@ -1,0 +1,265 @@
+"""The ``labelline`` command line.
+
+Every command that prints numbers has ``--json`` with stable keys (README, "Command
+line"); human output goes to stdout, problems and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from labelline.ingest.detect import FORMATS
+from labelline.ingest.records import ReadOptions
+from labelline.store import EventStore, default_store_path
+
+app = typer.Typer(
+    name="labelline",
+    help="Labelline: the economics of data annotation, from labeling logs and simulations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOption = Annotated[
+    Optional[Path],
+    typer.Option("--store", help="Store folder. Default: $LABELLINE_STORE, else the embedded data/store."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (stable keys).")]
+
+
+def _store(path: Path | None) -> EventStore:
+    return EventStore(path or default_store_path())
+
+
+def _print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, default=str), highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively).")],
+    format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "auto",
+    project: Annotated[Optional[str], typer.Option(help="Project name for records that name none.")] = None,
+    task_type: Annotated[Optional[str], typer.Option(help="Task type when the export cannot tell.")] = None,
+    tier: Annotated[Optional[str], typer.Option(help="Workforce tier of the file's workers.")] = None,
+    org: Annotated[Optional[str], typer.Option(help="Organisation: in_house, a vendor or a platform.")] = None,
+    annotator: Annotated[Optional[str], typer.Option(help="Prodigy: the annotator of the whole file.")] = None,
+    annotator_map: Annotated[
+        Optional[Path], typer.Option(help="JSON file mapping session or worker ids to annotator names.")
+    ] = None,
+    mturk_fee_pct: Annotated[
+        Optional[float], typer.Option(help="MTurk platform fee in %. Default: Amazon's 20 % (40 % for 10+ assignments).")
+    ] = None,
+    prodigy_break_s: Annotated[
+        float, typer.Option(help="Prodigy: a gap between answers longer than this (seconds) is a break.")
+    ] = 300.0,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest exports (Label Studio, Mechanical Turk, Prodigy, canonical CSV/Parquet/JSONL)."""
+    from labelline.ingest.pipeline import ingest_paths
+
+    if format not in FORMATS:
+        err.print(f"labelline ingest: unknown --format {format!r}; choose one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    mapping: dict[str, str] = {}
+    if annotator_map is not None:
+        try:
+            mapping = {str(k): str(v) for k, v in json.loads(annotator_map.read_text()).items()}
+        except (OSError, ValueError, AttributeError) as exc:
+            err.print(f"labelline ingest: {annotator_map}: not a JSON object of names ({exc})")
+            raise typer.Exit(2) from None
+    options = ReadOptions(
+        project=project, task_type=task_type, tier=tier, org=org, annotator=annotator,
+        annotator_map=mapping, mturk_fee_pct=mturk_fee_pct, prodigy_break_s=prodigy_break_s,
+    )
+    event_store = _store(store)
+    with _progress_bar(enabled=err.is_terminal) as on_progress:
+        summary = ingest_paths(paths, event_store, fmt=format, options=options, progress=on_progress)
+    if not summary.files:
+        err.print("labelline ingest: no files found in " + ", ".join(map(str, paths)))
+        raise typer.Exit(1)
+    for f in summary.files:
+        for line in f.problems:
+            err.print(line, markup=False)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        for f in summary.files:
+            out.print(
+                f"{Path(f.path).name}: {f.detected}: {f.records} records: {f.ingested} new, "
+                f"{f.updated} updated, {f.unchanged} unchanged, {f.quarantined} quarantined ({f.seconds:.1f} s)",
+                markup=False,
+            )
+            for note in f.notes:
+                out.print(f"  note: {note}", markup=False)
+        if len(summary.files) > 1:
+            t = summary.to_dict()
+            out.print(
+                f"total: {t['records']} records: {t['ingested']} new, {t['updated']} updated, "
+                f"{t['unchanged']} unchanged, {t['quarantined']} quarantined"
+            )
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+class _progress_bar:
+    """A transient bar per file, drawn only on a terminal (never into --json output)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.tasks: dict[Path, TaskID] = {}
+
+    def __enter__(self):  # noqa: ANN204 - returns the callback or None
+        if not self.enabled:
+            return None
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                            TimeElapsedColumn(), console=err, transient=True)
+        self.bar.start()
+        return self.update
+
+    def update(self, path: Path, fraction: float) -> None:
+        assert self.bar is not None
+        if path not in self.tasks:
+            self.tasks[path] = self.bar.add_task(f"ingesting {path.name}", total=1.0)
+        self.bar.update(self.tasks[path], completed=fraction)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """What the store holds: events, items, workers, sources, projects, quarantine, last ingest."""
+    data = _store(store).status()
+    if as_json:
+        _print_json(data)
+        return
+    if not data["exists"]:
+        out.print(f"No store at {data['store']} yet. Ingest a file with `labelline ingest FILE`, "
+                  "or build the demo with `labelline demo`.")
+        return
+    out.print(f"store {data['store']} (events table version {data['version']})")
+    out.print(f"{data['events']:,} events on {data['items']:,} items by {data['workers']:,} workers "
+              f"in {data['projects']} projects, {data['first_event_at']} to {data['last_event_at']}")
+    for key in ("by_source", "by_project"):
+        table = Table(key.replace("_", " "), "events", box=None, pad_edge=False)
+        for name, count in data[key].items():
+            table.add_row(str(name), f"{count:,}")
+        out.print(table)
+    out.print(f"quarantined records: {data['quarantined']:,} (see `labelline quarantine`)")
+    last = data["last_ingest"]
+    if last:
+        out.print(f"last ingest: {last['source_file']} at {last['finished_at']}: {last['ingested']} new, "
+                  f"{last['updated']} updated, {last['unchanged']} unchanged, {last['quarantined']} quarantined")
+
+
+@app.command()
+def quarantine(
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many records (newest first); 0 for all.")] = 50,
+) -> None:
+    """Records that could not be ingested, with file, record, field and reason."""
+    from labelline.sql import query
+
+    event_store = _store(store)
+    if not event_store.exists():
+        rows: list[dict[str, Any]] = []
+    else:
+        con = event_store.connect()
+        cur = query(con, "quarantine_list", limit=limit if limit > 0 else None)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("The quarantine is empty: every ingested record was accepted.")
+        return
+    for r in rows:
+        where = f"record {r['record']}" if r["record"] is not None else "file"
+        if r["position"] and r["position"] != where:
+            where += f" ({r['position']})"
+        field = f"{r['field']}: " if r["field"] else ""
+        out.print(f"{Path(r['source_file']).name}: {where}: {field}{r['reason']}", markup=False)
+
+
+@app.command()
+def demo(
+    store: StoreOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same demo.")] = 7,
+    force: Annotated[bool, typer.Option(help="Rebuild the store from scratch if it exists.")] = False,
+) -> None:
+    """Build the embedded demo store: six months of a realistic labeling operation."""
+    import shutil
+    import tempfile
+
+    from labelline.demo import generate_demo_events
+    from labelline.ingest.pipeline import ingest_paths
+
+    event_store = _store(store)
+    if event_store.exists():
+        if not force:
+            out.print(f"{event_store.root} already holds a store; pass --force to rebuild it.")
+            return
+        shutil.rmtree(event_store.root)
+    import pyarrow.parquet as pq
+
+    table = generate_demo_events(seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"demo-seed-{seed}.parquet"
+        pq.write_table(table, path)
+        summary = ingest_paths([path], event_store, fmt="events")
+    f = summary.files[0]
+    out.print(f"demo store at {event_store.root}: {f.ingested:,} events ingested, {f.quarantined} quarantined")
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def compact(
+    store: StoreOption = None,
+    retention_hours: Annotated[
+        float, typer.Option(help="Keep retired files this long for readers of older snapshots.")
+    ] = 168.0,
+) -> None:
+    """Merge small files from many ingests and delete files retired long enough ago."""
+    event_store = _store(store)
+    if not event_store.exists():
+        err.print(f"No store at {event_store.root}.")
+        raise typer.Exit(1)
+    with event_store.tables.writer():
+        for name in ("events", "quarantine", "ingests"):
+            table = event_store.tables.table(name)
+            assert table is not None
+            metrics = table.optimize.compact()
+            deleted = table.vacuum(retention_hours=int(retention_hours), dry_run=False,
+                                   enforce_retention_duration=False)
+            out.print(f"{name}: {metrics.get('numFilesRemoved', 0)} files merged into "
+                      f"{metrics.get('numFilesAdded', 0)}, {len(deleted)} old files deleted")
+
+
+def main() -> None:
+    """Console entry point; bad usage and I/O problems end in one line, never a traceback."""
+    try:
+        app()
+    except (OSError, RuntimeError) as exc:
+        err.print(f"labelline: {exc}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""What an adapter hands to the ingest pipeline.
+
+An adapter reads one file and yields, in file order, either
+
+* an *event*: a ``dict`` keyed by the canonical column names of
+  :mod:`labelline.schema` (timestamps as ``datetime``; naive ones are taken as UTC),
+  plus three bookkeeping keys: ``_record`` (1-based number of the source record it came
+  from), ``_position`` (where, in words: ``"task 12 (id 4031), annotation 2"``) and
+  ``_raw`` (the source record as text, kept only if the event is quarantined later); or
+* a :class:`Rejected` record that could not be mapped at all, with the field and reason.
+
+The pipeline validates every event again (required fields, enums, impossible times)
+so an adapter maps and may leave the policing to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = [
+    "Adapter",
+    "ReadContext",
+    "ReadOptions",
+    "Rejected",
+    "make_event_id",
+    "to_utc",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input record that could not be turned into events."""
+
+    record: int | None
+    position: str
+    field: str | None
+    reason: str
+    raw: str | None
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Settings an adapter may need; every field has a sensible default.
+
+    ``project`` overrides the project name the file implies. ``annotator`` names the
+    worker when the file cannot (Prodigy sessions named by timestamp), and
+    ``annotator_map`` renames workers (``{"2024-01-05_10-00-00": "alice"}``).
+    """
+
+    project: str | None = None
+    task_type: str | None = None
+    tier: str | None = None
+    org: str | None = None
+    annotator: str | None = None
+    annotator_map: dict[str, str] = field(default_factory=dict)
+    # Mechanical Turk: the fee is not in the file. None = Amazon's schedule
+    # (20 %, or 40 % for HITs with 10 or more assignments).
+    mturk_fee_pct: float | None = None
+    # Prodigy: a gap between two answers longer than this is a break, not work.
+    prodigy_break_s: float = 300.0
+
+
+@dataclass
+class ReadContext:
+    """Per-file context: options, the file's name as recorded, and notes for the summary."""
+
+    path: Path
+    options: ReadOptions = field(default_factory=ReadOptions)
+    notes: list[str] = field(default_factory=list)
+    # Adapters may report bytes read so the command line can draw a progress bar.
+    progress: Callable[[int], None] | None = None
+    # Set by detection when a format has variants ("full JSON", "JSON_MIN", "CSV").
+    variant: str | None = None
+
+    @property
+    def source_ref(self) -> str:
+        return self.path.name
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+class Adapter(Protocol):
+    """One per supported tool. ``name`` is what ``--format`` accepts."""
+
+    name: str
+    source: str
+
+    def sniff(self, path: Path, head: bytes) -> str | None:
+        """A short description ("Label Studio full JSON export") if the file is ours."""
+
+    def read(self, ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
+        """Yield events and rejected records in file order."""
+
+
+def make_event_id(source: str, *key: object) -> str:
+    """A deterministic id from the source and the source's own key for the work.
+
+    Re-ingesting the same record always gives the same id, so it updates rather
+    than duplicates. 20 bytes of BLAKE2b: collisions are not a practical concern.
+    """
+    text = "\x1f".join([source, *("" if k is None else str(k) for k in key)])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+
+
+def to_utc(value: datetime) -> datetime:
+    """Aware datetimes are converted to UTC; naive ones are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

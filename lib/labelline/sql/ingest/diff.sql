@@ -1,0 +1,20 @@
+-- name: ingest/diff
+-- For each good staged event: 'new' (id not in the store), 'unchanged' (same content
+-- hash) or 'updated' (same id, other content), and the store file holding the old row.
+-- Parameter: $files (text[]: the events table's current Parquet files).
+with stored as (
+    select event_id, content_hash, filename
+    from read_parquet($files, filename = true)
+)
+
+select
+    checked._seq,
+    case
+        when stored.event_id is null then 'new'
+        when stored.content_hash = checked.content_hash then 'unchanged'
+        else 'updated'
+    end as status,
+    stored.filename as old_file
+from checked
+left join stored on stored.event_id = checked.event_id
+where checked._reason is null
