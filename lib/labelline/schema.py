@@ -68,7 +68,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(name for name, _, req in _COLUMNS if r
 # Bookkeeping columns the store adds: which ingest wrote the row, and a hash of its
 # content so a re-ingest can tell "unchanged" from "updated" without comparing columns.
 _STORE_COLUMNS: tuple[tuple[str, pa.DataType, bool], ...] = (
-    ("content_hash", pa.string(), True),
+    ("content_hash", pa.int64(), True),
     ("ingest_id", pa.string(), True),
     ("ingested_at", _UTC, True),
 )

@@ -63,6 +63,20 @@ def file_kind(path: Path) -> str:
     return "jsonl" if first == b"{" else "csv"
 
 
+_CSV_TYPES = {
+    "attempt": "INTEGER",
+    "queued_at": "TIMESTAMPTZ",
+    "started_at": "TIMESTAMPTZ",
+    "submitted_at": "TIMESTAMPTZ",
+    "active_s": "DOUBLE",
+    "cost": "DOUBLE",
+}
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -86,10 +100,16 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
     """
     literal = "'" + str(ctx.path).replace("'", "''") + "'"
     if kind == "csv":
-        reader = f"read_csv({literal}, all_varchar = true, header = true, store_rejects = true, ignore_errors = true)"
+        options = "header = true, store_rejects = true, ignore_errors = true"
+        found = [r[0] for r in con.execute(
+            f"describe select * from read_csv({literal}, all_varchar = true, {options}) limit 0").fetchall()]
+        # DuckDB's reader parses times and numbers itself (faster than casting text, and a bad
+        # value becomes a reject with its line and column); everything else stays text.
+        types = ", ".join(f"'{_escape(c)}': '{_CSV_TYPES.get(c.lower(), 'VARCHAR')}'" for c in found)
+        reader = f"read_csv({literal}, columns = {{{types}}}, {options})"
     else:
         reader = f"read_parquet({literal})"
-    found = [row[0] for row in con.execute(f"describe select * from {reader} limit 0").fetchall()]
+        found = [row[0] for row in con.execute(f"describe select * from {reader} limit 0").fetchall()]
     by_lower = {c.lower(): c for c in found}
     select = []
     for col in EVENT_COLUMNS:
@@ -98,11 +118,7 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
     extra = sorted(c for c in found if c.lower() not in EVENT_COLUMNS)
     if extra:
         ctx.note(f"ignored column(s) not in the event schema: {', '.join(extra)}")
-    sql = (
-        f"select {', '.join(select)}, row_number() over () as _record, "
-        f"null::varchar as _position, null::varchar as _raw from {reader}"
-    )
-    return sql, found
+    return f"select {', '.join(select)} from {reader}", found
 
 
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
