@@ -452,7 +452,9 @@ def _stage_python(con: duckdb.DuckDBPyConnection, items: Iterator[dict[str, Any]
         if columns["_seq"]:
             batch = pa.table({c: pa.array(v, type=pa.int64() if c in ("_seq", "_record") else pa.string())
                               for c, v in columns.items()})
-            _sql(con, "INSERT INTO staged SELECT * FROM batch")
+            con.register("staging_batch", batch)
+            _sql(con, "INSERT INTO staged SELECT * FROM staging_batch")
+            con.unregister("staging_batch")
             for v in columns.values():
                 v.clear()
         _reject(con, rejected)

@@ -151,10 +151,13 @@ class Tables:
         if not added and not removed:
             return dt.version()
         now_ms = int(time.time() * 1000)
-        by_path = {a.path: a for a in dt.get_add_actions(flatten=True).to_pylist()} if removed else {}
+        sizes: dict[str, int] = {}
+        if removed:
+            adds = pa.table(dt.get_add_actions(flatten=True))
+            sizes = dict(zip(adds.column("path").to_pylist(), adds.column("size_bytes").to_pylist(), strict=True))
         actions: list[AddAction | RemoveAction] = []
         for rel in removed:
-            size = by_path.get(rel, {}).get("size_bytes")
+            size = sizes.get(rel)
             actions.append(RemoveAction(rel, True, now_ms, size, {}))
         for f in added:
             stats = '{"numRecords":%d}' % f.rows

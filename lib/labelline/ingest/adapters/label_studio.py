@@ -100,6 +100,11 @@ _VALUE_KEYS = frozenset(
     }
 )  # fmt: skip
 
+# Value keys that hold a set of labels: their order is click order, not meaning.
+_SET_KEYS = frozenset(
+    {"choices", "labels", "rectanglelabels", "polygonlabels", "keypointlabels", "brushlabels",
+     "ellipselabels", "hypertextlabels", "paragraphlabels", "timeserieslabels", "htmllabels"}
+)  # fmt: skip
 # JSON_MIN/CSV columns written by the exporter itself (it writes them last, so they win
 # over a task data key of the same name).
 _MIN_META = frozenset(
@@ -1182,6 +1187,10 @@ class _ColumnRoles:
             self._prev = {}
         keys = list(row)
         id_pos = keys.index("id") if src.keys_ordered and "id" in keys and keys != sorted(keys) else None
+        if id_pos == 0:
+            # Task data is never empty, so an appended id cannot come first: this id is a
+            # data key the exporter overwrote in place, and the order tells nothing.
+            id_pos = None
         for pos, key in enumerate(keys):
             if _is_meta_column(key, row):
                 continue
@@ -1399,8 +1408,6 @@ def _group_answer(values: list[dict[str, Any]]) -> Any:
                 break
             if kind != "text":
                 items = sorted(set(items))
-            else:
-                items = sorted(items)
             if not items:
                 return None
             return items[0] if len(items) == 1 else items
@@ -1410,13 +1417,17 @@ def _group_answer(values: list[dict[str, Any]]) -> Any:
     return sorted(regions, key=_dumps)
 
 
-def _canon(value: Any) -> Any:
-    """Order-free form: lists of strings (label sets) sorted; numbers and points keep order."""
+def _canon(value: Any, key: str | None = None) -> Any:
+    """Order-free form: label sets (``labels``, ``choices``...) sorted; everything else
+    (points, rankings, text lines) keeps its order because there the order is the answer.
+    """
     if isinstance(value, dict):
-        return {k: _canon(v) for k, v in value.items()}
+        return {k: _canon(v, k) for k, v in value.items()}
     if isinstance(value, list):
         items = [_canon(v) for v in value]
-        return sorted(items) if items and all(isinstance(v, str) for v in items) else items
+        if key in _SET_KEYS and all(isinstance(v, str) for v in items):
+            return sorted(items)
+        return items
     return value
 
 
