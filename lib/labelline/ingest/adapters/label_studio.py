@@ -39,6 +39,11 @@ from typing import Any, BinaryIO
 
 import ijson
 
+try:  # optional speed-up for raw record text; everything works without it
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None  # type: ignore[assignment]
+
 from labelline.ingest.records import ReadContext, Rejected, make_event_id, to_utc
 
 __all__ = ["name", "read", "sniff", "source"]
@@ -1385,6 +1390,10 @@ def _answer_from_results(result: list[Any]) -> Any:
     drew the same thing get the same label. Relations reference region ids and are
     left out.
     """
+    if len(result) == 1:  # one control, one value: most annotations, worth a short path
+        only = result[0]
+        value = only.get("value") if isinstance(only, dict) else None
+        return _group_answer([value]) if isinstance(value, dict) else None
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in result:
         if isinstance(r, dict) and isinstance(r.get("value"), dict):
@@ -1398,6 +1407,10 @@ def _answer_from_results(result: list[Any]) -> Any:
 
 def _group_answer(values: list[dict[str, Any]]) -> Any:
     """One control's answer: a choice string, a sorted list of choices, or sorted regions."""
+    if len(values) == 1:
+        choices = values[0].get("choices")
+        if len(values[0]) == 1 and type(choices) is list and len(choices) == 1 and type(choices[0]) is str:
+            return choices[0]
     cleaned = [{k: v for k, v in value.items() if k not in _VALUE_NOISE} for value in values]
     for kind in ("choices", "taxonomy", "text"):
         if cleaned and all(c.keys() == {kind} and isinstance(c[kind], list) for c in cleaned):
@@ -1439,9 +1452,16 @@ def _label_text(answer: Any) -> str | None:
     return _dumps(answer)
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _dumps(value: Any) -> str:
-    """Compact, key-sorted JSON: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Compact, key-sorted JSON: the same value always gives the same text.
+
+    Always the standard library, never orjson: labels and meta are hashed to detect
+    changes, so their text must not depend on which JSON library is installed.
+    """
+    return _ENCODER.encode(value)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -1513,6 +1533,12 @@ def _scrub_user(value: Any) -> Any:
 
 def _scrub_annotation(record: dict[str, Any]) -> dict[str, Any]:
     """A copy without e-mails or names: quarantined raw text must not leak them either."""
+    if not (
+        "created_username" in record
+        or "reviews" in record
+        or any(type(record.get(k)) is dict for k in _USER_FIELDS)
+    ):
+        return record
     out = dict(record)
     for key in _USER_FIELDS:
         if key in out:
@@ -1554,10 +1580,19 @@ def _clip(text: str) -> str:
 
 
 def _raw_text(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+    """The record as JSON text for quarantine; orjson when present (raw text is not hashed,
+    and it is built for every event, so it is the hot path)."""
+    text: str | None = None
+    if orjson is not None:
+        try:
+            text = orjson.dumps(value, default=str).decode("utf-8")
+        except (TypeError, ValueError):
+            text = None
+    if text is None:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)
     return _clip(text)
 
 
