@@ -213,12 +213,12 @@ def _run(
     if found.format == "unknown":
         _reject(con, [Rejected(None, "whole file", None, found.description, _head_text(ctx.path))])
     elif found.format == events_adapter.name and found.variant in ("csv", "parquet"):
-        select = _stage_sql(con, ctx, found.variant)
-        if select is not None:
+        staging = _stage_sql(con, ctx, found.variant)
+        if staging is not None:
             with _polling(con, ctx, progress):
-                if _publish_fast(con, store, ctx, found, select, summary, now):
+                if _publish_fast(con, store, ctx, found, staging, summary, now):
                     return
-                _check_sql(con, ctx, found.variant, select, now)
+                _check_sql(con, ctx, found.variant, staging, now)
     else:
         adapter = ADAPTERS[found.format]
         _sql(con, "SET preserve_insertion_order = true")
@@ -300,10 +300,10 @@ def _validate_empty(con: duckdb.DuckDBPyConnection) -> None:
                 _validate_params(ReadContext(Path("-")), "none", datetime.now(timezone.utc)))
 
 
-def _stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> str | None:
-    """The SELECT reading a CSV or Parquet file as canonical columns, or None (file rejected)."""
+def _stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str] | None:
+    """(projection onto canonical columns, reader) for a CSV or Parquet file, or None (file rejected)."""
     try:
-        select, columns = events_adapter.stage_sql(con, ctx, kind)
+        projection, reader, columns = events_adapter.stage_sql(con, ctx, kind)
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0][:300]
         _reject(con, [Rejected(None, "whole file", None, f"cannot read as {kind}: {reason}", _head_text(ctx.path))])
@@ -313,7 +313,7 @@ def _stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> s
         field_names = problem.split(": ", 1)[1]
         _reject(con, [Rejected(0, "header", field_names, problem, ",".join(columns)[:4000])])
         return None
-    return select
+    return projection, reader
 
 
 @contextmanager
@@ -341,7 +341,7 @@ def _publish_fast(
     store: EventStore,
     ctx: ReadContext,
     found: Detection,
-    select: str,
+    staging: tuple[str, str],
     summary: FileSummary,
     now: datetime,
 ) -> bool:
@@ -350,8 +350,9 @@ def _publish_fast(
     Returns False, having changed nothing, when the file has any bad record or repeated
     id: then the full path re-reads it with record numbers for the quarantine.
     """
-    _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT *, NULL::BIGINT AS _seq, NULL::BIGINT AS _record, "
-              f"NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw FROM ({select})")
+    projection, reader = staging
+    _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, NULL::BIGINT AS _seq, "
+              f"NULL::BIGINT AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw FROM {reader}")
     stored_files = store.tables.files("events").files
     _stored_view(con, stored_files)
     pass_dir = store.root / "_work" / summary.ingest_id / "pass"
@@ -420,16 +421,21 @@ def _stored_view(con: duckdb.DuckDBPyConnection, files: Sequence[str]) -> None:
                   "NULL::BIGINT AS content_hash WHERE false")
 
 
-def _check_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str, select: str, now: datetime) -> None:
+def _check_sql(
+    con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str, staging: tuple[str, str], now: datetime
+) -> None:
     """The full path for a file with problems: number every record so messages can name it."""
-    _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT *, row_number() OVER () AS _seq, "
-              f"row_number() OVER () AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw "
-              f"FROM ({select})")
+    projection, reader = staging
     # Record numbers come from row_number() over the scan: it must follow file order.
     _sql(con, "SET preserve_insertion_order = true")
     if kind == "csv":
         _sql(con, "DELETE FROM reject_errors")
         _sql(con, "DELETE FROM reject_scans")
+    # Read every column: when the CSV reader prunes unused ones, DuckDB (2.0) names the
+    # wrong column in its reject rows. This path is for files with problems; speed is secondary.
+    _sql(con, f"CREATE TEMP TABLE source_rows AS SELECT *, row_number() OVER () AS _row FROM {reader}")
+    _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, _row AS _seq, _row AS _record, "
+              f"NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw FROM source_rows")
     _validate(con, ctx, "csv" if kind == "csv" else "parquet", now)
     if kind == "csv":
         run(con, "ingest/csv_rejects")

@@ -90,8 +90,8 @@ def header_problem(columns: list[str], has_project: bool) -> str | None:
     return f"missing required column(s): {', '.join(missing)}" if missing else None
 
 
-def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, list[str]]:
-    """The SELECT that stages a CSV or Parquet file, and the file's columns.
+def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str, list[str]]:
+    """The projection onto canonical columns, the reader expression, and the file's columns.
 
     Columns are matched by name, case-insensitively; absent canonical columns are
     NULL and filled by the validation defaults. Column names come from the file, so
@@ -118,7 +118,7 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
     extra = sorted(c for c in found if c.lower() not in EVENT_COLUMNS)
     if extra:
         ctx.note(f"ignored column(s) not in the event schema: {', '.join(extra)}")
-    return f"select {', '.join(select)} from {reader}", found
+    return ", ".join(select), reader, found
 
 
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:

@@ -256,6 +256,7 @@ class _Session:
     tier: str
     org: str
     stem_project_id: str | None
+    source_ref: str
     no_annotations: int = 0
     skipped: int = 0
     reworked: int = 0
@@ -275,6 +276,7 @@ class _Session:
             tier=ctx.options.tier or "crowd",
             org=ctx.options.org or "in_house",
             stem_project_id=m.group(1) if m else None,
+            source_ref=ctx.source_ref,
         )
 
     def finish(self) -> None:
@@ -401,7 +403,7 @@ class _Session:
         return {
             "event_id": event_id,
             "source": source,
-            "source_ref": self.ctx.source_ref,
+            "source_ref": self.source_ref,
             "project": project,
             "batch": None,
             "item_id": item_id,
@@ -801,7 +803,7 @@ def _map_task(sess: _Session, task: Any, record: int, where: str, wrapper: _Wrap
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _TaskInfo:
     """What every event of one task shares."""
 
@@ -914,46 +916,46 @@ def _annotation_events(sess: _Session, ann: _Ann, task: _TaskInfo) -> list[Outpu
     the whole lead_time (it accumulates across sessions and cannot be split), so the
     item's total time is counted exactly once.
     """
-    position = ann.position
-    raw = _raw_text(_scrub_annotation(ann.data))
-    meta: dict[str, Any] = {"ls_annotation_id": ann.ann_id, "ls_task_id": task.task_id, **task.extra}
+    meta: dict[str, Any] = {"ls_annotation_id": ann.ann_id, "ls_task_id": task.task_id}
+    if task.extra:
+        meta.update(task.extra)
     last_action = ann.data.get("last_action")
     if isinstance(last_action, str):
         meta["last_action"] = last_action
     if ann.ground_truth:
         meta["ground_truth"] = True
-    outcome = "skipped" if ann.cancelled else "submitted"
     if ann.cancelled:
         sess.skipped += 1
+    outcome = "skipped" if ann.cancelled else "submitted"
     first_id = make_event_id(source, task.key, "annotation", ann.ann_id)
-    common: dict[str, Any] = dict(
-        project=task.project, item_id=task.task_id, task_type=task.task_type, stage="label",
-        worker_id=ann.worker, record=task.record, position=position, raw=raw,
-        gold_label=task.gold, queued_at=task.queued,
+    first = sess.event(
+        event_id=first_id, project=task.project, item_id=task.task_id, task_type=task.task_type,
+        stage="label", attempt=1, worker_id=ann.worker, queued_at=task.queued,
+        submitted_at=ann.created, outcome=outcome, gold_label=task.gold, record=task.record,
+        position=ann.position, raw=_raw_text(_scrub_annotation(ann.data)),
     )  # fmt: skip
-    events: list[Output] = []
-    attempts: list[tuple[datetime, str]] = [(ann.created, first_id)]
     if ann.rework_at is None:
         started = sess.started_at(ann.created, ann.lead)
         if started is not None:
             meta["started_at_estimated"] = True
-        events.append(
-            sess.event(event_id=first_id, attempt=1, submitted_at=ann.created, started_at=started,
-                       active_s=ann.lead, outcome=outcome, label=ann.label, meta=meta, **common)  # fmt: skip
-        )
+        first["started_at"] = started
+        first["active_s"] = ann.lead
+        first["label"] = ann.label
+        first["meta"] = _dumps(meta)
+        events: list[Output] = [first]
+        attempts = [(ann.created, first_id)]
     else:
         sess.reworked += 1
-        events.append(
-            sess.event(event_id=first_id, attempt=1, submitted_at=ann.created, outcome="submitted",
-                       meta={**meta, "reworked": True}, **common)  # fmt: skip
-        )
+        first["outcome"] = "submitted"
+        first["meta"] = _dumps({**meta, "reworked": True})
         rework_id = make_event_id(source, task.key, "annotation", ann.ann_id, "rework")
-        events.append(
-            sess.event(event_id=rework_id, attempt=2, submitted_at=ann.rework_at, active_s=ann.lead,
-                       outcome=outcome, label=ann.label, meta={**meta, "lead_time_cumulative": True},
-                       **common)  # fmt: skip
-        )
-        attempts.append((ann.rework_at, rework_id))
+        second = dict(first)
+        second.update(
+            event_id=rework_id, attempt=2, submitted_at=ann.rework_at, queued_at=None, active_s=ann.lead,
+            outcome=outcome, label=ann.label, meta=_dumps({**meta, "lead_time_cumulative": True}),
+        )  # fmt: skip
+        events = [first, second]
+        attempts = [(ann.created, first_id), (ann.rework_at, rework_id)]
     if ann.reviews:
         events.extend(_review_events(sess, ann, attempts, task))
     return events

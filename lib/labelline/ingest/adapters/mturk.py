@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,6 +114,11 @@ def sniff(path: Path, head: bytes) -> str | None:
 # --------------------------------------------------------------------------- times
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+
 def parse_mturk_time(text: str) -> datetime | None:
     """``Mon Apr 25 00:08:39 PDT 2016`` -> aware UTC datetime; empty -> None.
 
@@ -121,22 +127,37 @@ def parse_mturk_time(text: str) -> datetime | None:
     Raises ValueError with a short reason.
     """
     s = text.strip()
-    if not s:
-        return None
+    return _parse_time(s) if s else None
+
+
+# Batches repeat the same few times (CreationTime, AutoApprovalTime...) on every
+# row; a bounded cache keeps parsing off the profile without growing with the file.
+@lru_cache(maxsize=8192)
+def _parse_time(s: str) -> datetime:
     parts = s.split()
     if len(parts) == 6:
-        zone = parts[4].upper()
-        if zone not in _ZONE_OFFSETS_H:
-            raise ValueError(f"unknown time zone {parts[4]!r}")
-        local = datetime.strptime(" ".join(parts[:4] + parts[5:]), "%a %b %d %H:%M:%S %Y")
-        return (local - timedelta(hours=_ZONE_OFFSETS_H[zone])).replace(tzinfo=timezone.utc)
+        weekday, month, day, hms, zone, year = parts
+        offset = _ZONE_OFFSETS_H.get(zone.upper())
+        if offset is None:
+            raise ValueError(f"unknown time zone {zone[:10]!r}")
+        try:
+            if weekday[:3].lower() not in _WEEKDAYS:
+                raise ValueError
+            hh, mm, ss = hms.split(":")
+            local = datetime(int(year), _MONTHS[month[:3].lower()], int(day), int(hh), int(mm), int(ss))
+            return (local - timedelta(hours=offset)).replace(tzinfo=timezone.utc)
+        except (ValueError, KeyError, OverflowError):
+            raise ValueError(f"unparseable time {s[:60]!r}") from None
     try:
         iso = datetime.fromisoformat(s)
     except ValueError:
         raise ValueError(f"unparseable time {s[:60]!r}") from None
     if iso.tzinfo is None:
         raise ValueError(f"time without a zone {s[:60]!r}")
-    return iso.astimezone(timezone.utc)
+    try:
+        return iso.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"time out of range {s[:60]!r}") from None
 
 
 # --------------------------------------------------------------------------- header
