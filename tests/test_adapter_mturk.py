@@ -246,6 +246,18 @@ def test_checkbox_answers_are_folded() -> None:
     assert c2["label"] == '{"is_spam":false,"note":"looks fine","sentiment":"negative","topics":null}'
 
 
+def test_crowd_form_json_answers_are_canonical() -> None:
+    events, rejected, _ = run(FIXTURES / "task_answers.csv")
+    assert rejected == []
+    t1, t2 = events
+    # Same answer, different key order in the file -> the same label text.
+    assert t1["label"] == t2["label"] == '[{"confidence":3,"sentiment":{"label":"Positive"}}]'
+    # A lone number (Input.img1) is not a bundle: one item per HIT.
+    assert t1["item_id"] == "HT" and meta(t1)["items_per_hit"] == 1
+    assert t1["event_id"] == make_event_id("mturk", "T1", None)
+    assert meta(t1)["input"] == {"img1": "https://example.org/a.png"}
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -266,6 +278,13 @@ def test_bad_rows_are_rejected_and_reading_carries_on() -> None:
         "HX,TX,Bad rows,two cents,5,X5,WX5,Submitted,Mon Apr 25 00:00:00 PDT 2016,"
         "Mon Apr 25 00:00:10 PDT 2016,10,bad reward"
     )
+
+
+def test_approved_without_approval_time_keeps_the_label() -> None:
+    events, rejected, _ = run(FIXTURES / "missing_review_time.csv")
+    assert [e["stage"] for e in events] == ["label"]
+    assert events[0]["cost"] == pytest.approx(0.12)
+    assert [(r.record, r.position, r.field) for r in rejected] == [(1, "row 1, line 2, review", "ApprovalTime")]
 
 
 def test_missing_required_columns_rejects_header_once() -> None:
@@ -410,7 +429,7 @@ def csvish(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8")
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=600), csvish()))
 def test_read_never_raises(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.getbasetemp() / "mturk_property.csv"

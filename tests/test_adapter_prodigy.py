@@ -203,7 +203,7 @@ def test_bad_lines_are_rejected_and_reading_carries_on() -> None:
         (6, "line 6", "_input_hash"),
         (8, "line 8", None),
     ]
-    assert rejected[0].reason.startswith("invalid JSON")
+    assert rejected[0].reason == "invalid JSON at column 30: Expecting value"
     assert rejected[0].raw == '{"text": "broken", "answer": '
     assert rejected[1].reason == "not a JSON object (found list)"
     assert "truncated last line" in rejected[4].reason
@@ -330,7 +330,7 @@ def jsonish(draw: st.DrawFn) -> bytes:
     return "\n".join(lines).encode("utf-8", errors="surrogatepass")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=600), jsonish()))
 def test_read_never_raises(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.getbasetemp() / "prodigy_property.jsonl"

@@ -357,19 +357,31 @@ def _publish_fast(
     _stored_view(con, stored_files)
     pass_dir = store.root / "_work" / summary.ingest_id / "pass"
     params = {**_validate_params(ctx, _default_source(found), now), "ingest_id": summary.ingest_id, "now": now}
-    # Into an empty store everything good is new: no join needed (the common first load).
-    classify = sql_text("ingest/classify" if stored_files else "ingest/classify_first")
-    written = _sql(
-        con,
-        f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {classify}) "
-        f"TO '{_sql_path(pass_dir)}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_class), "
-        "RETURN_STATS true, FILE_SIZE_BYTES '192MB', ROW_GROUP_SIZE 122880)",
-        params,
-    )
+    copy_options = "FORMAT parquet, COMPRESSION zstd, RETURN_STATS true, FILE_SIZE_BYTES '192MB', ROW_GROUP_SIZE 122880"
     by_class: dict[str, list[tuple[Path, int, int]]] = {}
-    for filename, rows, size, *_ in written:
-        cls = Path(filename).parent.name.split("=", 1)[1]
-        by_class.setdefault(cls, []).append((Path(filename), rows, size))
+    if stored_files:
+        written = _sql(
+            con,
+            f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {sql_text('ingest/classify')}) "
+            f"TO '{_sql_path(pass_dir)}' ({copy_options}, PARTITION_BY (_class))",
+            params,
+        )
+        for filename, rows, size, *_ in written:
+            cls = Path(filename).parent.name.split("=", 1)[1]
+            by_class.setdefault(cls, []).append((Path(filename), rows, size))
+    else:
+        # Into an empty store every good row is new: write them, then check nothing was left out.
+        written = _sql(
+            con,
+            f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {sql_text('ingest/classify_first')}) "
+            f"TO '{_sql_path(pass_dir)}' ({copy_options})",
+            params,
+        )
+        by_class["new"] = [(Path(f), rows, size) for f, rows, size, *_ in written if rows]
+        records = _sql(con, f"SELECT count(*) FROM {reader}")[0][0]
+        missing = records - sum(rows for _, rows, _ in by_class["new"])
+        if missing:
+            by_class["bad"] = [(pass_dir, missing, 0)]
     count = {cls: sum(r for _, r, _ in files) for cls, files in by_class.items()}
     csv_rejects = _sql(con, "SELECT count(*) FROM reject_errors")[0][0] if found.variant == "csv" else 0
     ids = [str(f) for cls in ("new", "updated", "unchanged") for f, _, _ in by_class.get(cls, [])]

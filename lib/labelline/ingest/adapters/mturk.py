@@ -48,6 +48,7 @@ _DESCRIPTION = "Mechanical Turk batch results CSV"
 # would let a binary or corrupt file exhaust memory.
 _MAX_LINE_BYTES = 16 * 1024 * 1024
 _PROGRESS_EVERY = 1 << 20
+_MAX_REWARD = Decimal(100_000)
 _HEAD_BYTES = 64 * 1024
 
 # Columns without which a row cannot become an event at all. HITId is not in the
@@ -55,8 +56,9 @@ _HEAD_BYTES = 64 * 1024
 # could only produce rejects; saying so once at the header is clearer.
 _REQUIRED_HEADER = ("HITId", "AssignmentId", "WorkerId", "SubmitTime")
 
-# US zone abbreviations MTurk prints (it uses Pacific time, but requester tools
-# re-export in other zones), as hours east of UTC.
+# US zone abbreviations, as hours east of UTC. MTurk's own exports print Pacific
+# time (PST/PDT); the others are accepted so a file re-saved in another US zone
+# still converts instead of being quarantined.
 _ZONE_OFFSETS_H: dict[str, int] = {
     "UTC": 0, "GMT": 0, "UT": 0, "Z": 0,
     "EST": -5, "EDT": -4,
@@ -71,8 +73,10 @@ _ZONE_OFFSETS_H: dict[str, int] = {
 _NUMBERED = re.compile(r"^(?P<stem>.*?)_?(?P<num>\d+)$")
 _BATCH_ANNOTATION = re.compile(r"BatchId:\s*(\d+)", re.IGNORECASE)
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(?:\(\s*(\d+)\s*/\s*(\d+)\s*\))?\s*$")
-_TRUE = {"true", "on", "yes", "1"}
-_FALSE = {"false", "off", "no", "0"}
+# Cell values of split checkbox columns. Deliberately narrow: "1"/"yes" in a dotted
+# column is more likely a real answer than a checkbox state.
+_TRUE = {"true", "on"}
+_FALSE = {"false", "off"}
 
 
 class _BadRow(Exception):
@@ -339,7 +343,8 @@ def _reward(text: str) -> Decimal | None:
         value = Decimal(s)
     except InvalidOperation:
         raise _BadRow("Reward", f"unparseable reward {text.strip()[:40]!r}") from None
-    if not value.is_finite() or value < 0:
+    # Decimal happily holds 1e400; a reward no HIT could carry is a corrupt cell.
+    if not value.is_finite() or value < 0 or value > _MAX_REWARD:
         raise _BadRow("Reward", f"invalid reward {text.strip()[:40]!r}")
     return value
 
@@ -382,7 +387,7 @@ def _rate(text: str) -> float | None:
 
 
 def _fee(max_assignments: int | None, option: float | None) -> tuple[Decimal, str]:
-    if option is not None:
+    if option is not None and 0 <= option < 1000:
         return Decimal(str(option)), "option mturk_fee_pct"
     if max_assignments is None:
         return Decimal(20), "amazon 20% (MaxAssignments unknown)"
@@ -424,6 +429,8 @@ def _row_events(
     reward = _reward(col(row, "Reward"))
 
     opts = ctx.options
+    if opts.mturk_fee_pct is not None and not 0 <= opts.mturk_fee_pct < 1000:
+        ctx.note(f"ignored mturk_fee_pct={opts.mturk_fee_pct!r} (a percentage, e.g. 20): Amazon's schedule applies")
     status = col(row, "AssignmentStatus").strip().lower()
     max_assignments = _int_or_none(col(row, "MaxAssignments"))
     fee_pct, fee_rule = _fee(max_assignments, opts.mturk_fee_pct)
@@ -437,8 +444,10 @@ def _row_events(
     else:
         per_item_cost = float(reward / n_items * (1 + fee_pct / 100))
         cost_rule = "Reward / items per HIT x (1 + fee)"
-        if status not in ("approved",):
+        if status == "submitted":
             cost_rule += " (pending approval)"
+        elif status != "approved":
+            cost_rule += " (assignment status unknown)"
 
     hit_type = col(row, "HITTypeId").strip()
     title = col(row, "Title").strip()

@@ -500,6 +500,9 @@ def _map_line(
         except _Bad as exc:
             out.append(Rejected(n, vwhere, exc.field, exc.reason, raw))
             continue
+        if "_view_id" not in version and _view(task) is not None:
+            # Versions written without their interface are judged in the review's one.
+            version = {**version, "_view_id": _view(task)}
         vwho = _who_of(version, ctx)
         others = [s for s in _list(version.get("sessions")) if _text_id(s) and _text_id(s) != vwho.session]
         extra: dict[str, Any] = {"from_review": True}
@@ -524,6 +527,7 @@ def _map_line(
         out.append(event)
 
     if answer == "ignore":
+        sessions.gap(who.session or "", ts)  # a skip still took the reviewer's time
         out.append(
             Rejected(
                 n, f"{where}, review", "answer",
@@ -626,14 +630,18 @@ def _read_line(
 ) -> Iterator[dict[str, Any] | Rejected]:
     where = f"line {n}"
     try:
-        text = line.decode("utf-8")
+        text = line.rstrip(b"\r\n").decode("utf-8")
     except UnicodeDecodeError:
         yield Rejected(n, where, None, "not UTF-8 text", raw)
         return
     try:
         task = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        reason = f"invalid JSON: {exc}"
+        # The decoder counts its own lines; the file line is already in `position`.
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"invalid JSON at column {exc.colno}: {exc.msg}"
+        else:
+            reason = f"invalid JSON: {type(exc).__name__}"
         if not line.endswith(b"\n"):
             reason += " (truncated last line?)"
         yield Rejected(n, where, None, reason, raw)

@@ -1,13 +1,12 @@
 -- name: ingest/classify_first
--- ingest/classify for an empty store: every good row is 'new', every other 'bad' (its
--- columns null; the full path re-reads it with record numbers). Parameters: $ingest_id, $now.
+-- ingest/classify for an empty store: the good rows of `checked`, all new, as stored.
+-- No partitioning (measured: a partitioned COPY costs ~1.3 s per 1M rows more than a plain
+-- one); the caller compares the rows written with a count of the file's records and takes
+-- the full path on any difference. Parameters: $ingest_id, $now.
 -- Written without CTEs so it can follow the caller's `with checked as (...)`.
 select
-    * exclude (_seq, _record, _position, _raw, _field, _reason)
-        replace (
-            case when _reason is null then content_hash end as content_hash
-        ),
+    * exclude (_seq, _record, _position, _raw, _field, _reason),
     $ingest_id as ingest_id,
-    $now::timestamptz as ingested_at,
-    case when _reason is null then 'new' else 'bad' end as _class
+    $now::timestamptz as ingested_at
 from checked
+where _reason is null
