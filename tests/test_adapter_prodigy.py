@@ -160,7 +160,7 @@ def test_project_option_and_session_prefix() -> None:
 def test_review_versions_and_adjudication() -> None:
     events, rejected, ctx = run(FIXTURES / "review.jsonl")
     originals, _, _ = run(FIXTURES / "choice_sessions.jsonl")
-    alice_v, bob_v, adjudicate, bob_v2 = events
+    alice_v, bob_v, adjudicate, bob_v2, skipped = events
 
     # Versions coincide with the original answers' events.
     assert alice_v["event_id"] == originals[0]["event_id"]
@@ -184,9 +184,31 @@ def test_review_versions_and_adjudication() -> None:
     assert adjudicate["event_id"] == make_event_id("prodigy", "news_review-carol", 1002, T0 + 1000)
     check_event_shape(adjudicate)
 
-    # A skipped review keeps its versions and is quarantined, not dropped.
+    # Versions fill gaps but never overwrite the original dataset's fuller events.
+    assert all(e.get("_insert_only") for e in (alice_v, bob_v, bob_v2))
+    assert not adjudicate.get("_insert_only")
+
+    # A skipped review keeps its versions and is an adjudication the reviewer passed on.
     assert (bob_v2["worker_id"], bob_v2["label"], bob_v2["_record"]) == ("bob", "neu", 2)
-    assert [(r.record, r.position, r.field) for r in rejected] == [(2, "line 2, review", "answer")]
+    assert (skipped["stage"], skipped["outcome"], skipped["_record"]) == ("adjudicate", "skipped", 2)
+    assert rejected == []
+
+
+def test_review_after_the_original_dataset_keeps_its_timing(tmp_path) -> None:
+    from labelline.ingest.pipeline import ingest_paths
+    from labelline.store import EventStore
+
+    store = EventStore(tmp_path / "store")
+    first = ingest_paths([FIXTURES / "choice_sessions.jsonl"], store).files[0]
+    review = ingest_paths([FIXTURES / "review.jsonl"], store).files[0]
+    assert first.quarantined == 0 and review.quarantined == 0
+    assert review.updated == 0  # restated versions leave the timed originals alone
+    assert review.unchanged == 2 and review.ingested == 3  # bob's 2nd version + 2 adjudications
+    con = store.connect()
+    timed = con.execute("select count(*) from events where stage = 'label' and active_s is not null").fetchone()[0]
+    assert timed == sum(1 for _ in con.execute("select 1 from events where stage = 'label' "
+                                                "and source_ref = 'choice_sessions.jsonl' and active_s is not null"
+                                                ).fetchall())
 
 
 # ---------------------------------------------------------------- bad input

@@ -30,7 +30,8 @@ OUTCOMES_BY_STAGE: dict[str, tuple[str, ...]] = {
     "prelabel": ("submitted", "skipped"),
     "label": ("submitted", "skipped"),
     "review": ("accepted", "rejected", "fixed"),
-    "adjudicate": ("resolved",),
+    # An adjudicator may pass on an item (Prodigy's "ignore" in review).
+    "adjudicate": ("resolved", "skipped"),
     "qa": ("accepted", "rejected", "fixed"),
 }
 

@@ -52,7 +52,8 @@ MAX_ACTIVE_S = 7 * 24 * 3600.0  # a single work session longer than a week is a 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 BATCH_ROWS = 20_000
 WORK_MEMORY = "600MB"  # DuckDB spills past this: peak RSS stays under ~1 GB on any file size
-_STAGING_COLUMNS = (*EVENT_COLUMNS, "_seq", "_record", "_position", "_raw")
+_STAGING_COLUMNS = (*EVENT_COLUMNS, "_seq", "_record", "_position", "_raw", "_insert_only")
+_STAGING_TYPES = {"_seq": pa.int64(), "_record": pa.int64(), "_insert_only": pa.bool_()}
 _EVENT_SELECT = ", ".join(EVENT_COLUMNS)
 
 
@@ -352,7 +353,7 @@ def _publish_fast(
     """
     projection, reader = staging
     _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, NULL::BIGINT AS _seq, "
-              f"NULL::BIGINT AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw FROM {reader}")
+              f"NULL::BIGINT AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw, false AS _insert_only FROM {reader}")
     stored_files = store.tables.files("events").files
     _stored_view(con, stored_files)
     pass_dir = store.root / "_work" / summary.ingest_id / "pass"
@@ -447,7 +448,7 @@ def _check_sql(
     # wrong column in its reject rows. This path is for files with problems; speed is secondary.
     _sql(con, f"CREATE TEMP TABLE source_rows AS SELECT *, row_number() OVER () AS _row FROM {reader}")
     _sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, _row AS _seq, _row AS _record, "
-              f"NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw FROM source_rows")
+              f"NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw, false AS _insert_only FROM source_rows")
     _validate(con, ctx, "csv" if kind == "csv" else "parquet", now)
     if kind == "csv":
         run(con, "ingest/csv_rejects")
@@ -458,7 +459,7 @@ def _stage_python(con: duckdb.DuckDBPyConnection, items: Iterator[dict[str, Any]
     """Adapters written in Python: batches of text columns, so one bad value cannot sink a batch."""
     _sql(con, 
         "CREATE TEMP TABLE staged (" + ", ".join(f"{c} VARCHAR" for c in EVENT_COLUMNS)
-        + ", _seq BIGINT, _record BIGINT, _position VARCHAR, _raw VARCHAR)"
+        + ", _seq BIGINT, _record BIGINT, _position VARCHAR, _raw VARCHAR, _insert_only BOOLEAN)"
     )
     if not _has_table(con, "rejected"):
         _create_rejected(con)
@@ -468,8 +469,7 @@ def _stage_python(con: duckdb.DuckDBPyConnection, items: Iterator[dict[str, Any]
 
     def flush() -> None:
         if columns["_seq"]:
-            batch = pa.table({c: pa.array(v, type=pa.int64() if c in ("_seq", "_record") else pa.string())
-                              for c, v in columns.items()})
+            batch = pa.table({c: pa.array(v, type=_STAGING_TYPES.get(c, pa.string())) for c, v in columns.items()})
             con.register("staging_batch", batch)
             _sql(con, "INSERT INTO staged SELECT * FROM staging_batch")
             con.unregister("staging_batch")
@@ -489,6 +489,7 @@ def _stage_python(con: duckdb.DuckDBPyConnection, items: Iterator[dict[str, Any]
         columns["_record"].append(item.get("_record"))
         columns["_position"].append(item.get("_position"))
         columns["_raw"].append(item.get("_raw"))
+        columns["_insert_only"].append(bool(item.get("_insert_only")))
         if seq % BATCH_ROWS == 0:
             flush()
     flush()

@@ -6,7 +6,9 @@ An adapter reads one file and yields, in file order, either
   :mod:`labelline.schema` (timestamps as ``datetime``; naive ones are taken as UTC),
   plus three bookkeeping keys: ``_record`` (1-based number of the source record it came
   from), ``_position`` (where, in words: ``"task 12 (id 4031), annotation 2"``) and
-  ``_raw`` (the source record as text, kept only if the event is quarantined later); or
+  ``_raw`` (the source record as text, kept only if the event is quarantined later), and
+  optionally ``_insert_only`` (True: the event restates work another export records more
+  fully, so it is added when absent but never overwrites a stored version); or
 * a :class:`Rejected` record that could not be mapped at all, with the field and reason.
 
 The pipeline validates every event again (required fields, enums, impossible times)

@@ -422,7 +422,7 @@ class _Session:
             "gold_label": gold_label,
             "reviews_event_id": reviews_event_id,
             "cost": None,
-            "meta": _meta_json(meta) if meta else None,
+            "meta": _dumps(meta) if meta else None,
             "_record": record,
             "_position": position,
             "_raw": raw,
@@ -941,18 +941,18 @@ def _annotation_events(sess: _Session, ann: _Ann, task: _TaskInfo) -> list[Outpu
         first["started_at"] = started
         first["active_s"] = ann.lead
         first["label"] = ann.label
-        first["meta"] = _meta_json(meta)
+        first["meta"] = _dumps(meta)
         events: list[Output] = [first]
         attempts = [(ann.created, first_id)]
     else:
         sess.reworked += 1
         first["outcome"] = "submitted"
-        first["meta"] = _meta_json({**meta, "reworked": True})
+        first["meta"] = _dumps({**meta, "reworked": True})
         rework_id = make_event_id(source, task.key, "annotation", ann.ann_id, "rework")
         second = dict(first)
         second.update(
             event_id=rework_id, attempt=2, submitted_at=ann.rework_at, queued_at=None, active_s=ann.lead,
-            outcome=outcome, label=ann.label, meta=_meta_json({**meta, "lead_time_cumulative": True}),
+            outcome=outcome, label=ann.label, meta=_dumps({**meta, "lead_time_cumulative": True}),
         )  # fmt: skip
         events = [first, second]
         attempts = [(ann.created, first_id), (ann.rework_at, rework_id)]
@@ -1433,7 +1433,7 @@ def _group_answer(values: list[dict[str, Any]], as_text: bool = False) -> Any:
             return choices[0]
     cleaned = [{k: v for k, v in value.items() if k not in _VALUE_NOISE} for value in values]
     for kind in ("choices", "taxonomy", "text"):
-        if cleaned and all(c.keys() == {kind} and isinstance(c[kind], list) for c in cleaned):
+        if cleaned and all(len(c) == 1 and isinstance(c.get(kind), list) for c in cleaned):
             items: list[Any] = [x for c in cleaned for x in c[kind]]
             if kind == "taxonomy":
                 items = ["/".join(map(str, p)) if isinstance(p, list) else p for p in items]
@@ -1446,12 +1446,17 @@ def _group_answer(values: list[dict[str, Any]], as_text: bool = False) -> Any:
             if len(items) == 1:
                 return items[0]
             return _dumps(items) if as_text else items
-    texts = sorted(_dumps(_canon(c)) for c in cleaned if c)
+    texts = sorted(_dumps(_canon(c) if _needs_canon(c) else c) for c in cleaned if c)
     if not texts:
         return None
     if as_text:
         return "[" + ",".join(texts) + "]"
     return [json.loads(t) for t in texts]
+
+
+def _needs_canon(value: dict[str, Any]) -> bool:
+    """False when ``_canon`` would change nothing (no nested dicts, no list to sort)."""
+    return any(type(v) is dict or (type(v) is list and len(v) > 1) for v in value.values())
 
 
 def _canon(value: Any, key: str | None = None) -> Any:
@@ -1480,30 +1485,21 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 _encode_str = json.encoder.encode_basestring  # what the encoder above uses for strings
 
 
-def _meta_json(meta: dict[str, Any]) -> str:
-    """``_dumps(meta)`` for flat dicts, several times faster (meta is built per event).
-
-    Produces exactly the text ``_dumps`` would, so either path hashes the same.
-    """
-    parts = []
-    for key in sorted(meta):
-        value = meta[key]
-        if value is True:
-            text = "true"
-        elif value is False:
-            text = "false"
-        elif value is None:
-            text = "null"
-        elif type(value) is str:
-            text = _encode_str(value)
-        elif type(value) is int:
-            text = int.__repr__(value)
-        elif type(value) is float and math.isfinite(value):
-            text = float.__repr__(value)
-        else:
-            return _dumps(meta)
-        parts.append(f"{_encode_str(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
+def _fast_encoder() -> Any:
+    """The C encoder ``_ENCODER`` builds on every call, built once (halves the cost of
+    small dumps). No cycle check: parsed JSON cannot contain cycles. None when the
+    interpreter has no C accelerator or its output differs from ``_ENCODER``'s."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encoder = make(None, str, _encode_str, None, ":", ",", True, False, True)
+        sample = {"b": [1.5, "\u00e9\"", None, True], "a": 10**20}
+        if "".join(encoder(sample, 0)) != _ENCODER.encode(sample):
+            return None
+    except Exception:  # noqa: BLE001 - any surprise means: use the portable path
+        return None
+    return encoder
 
 
 def _dumps(value: Any) -> str:
@@ -1512,7 +1508,12 @@ def _dumps(value: Any) -> str:
     Always the standard library, never orjson: labels and meta are hashed to detect
     changes, so their text must not depend on which JSON library is installed.
     """
+    if _C_ENCODER is not None:
+        return "".join(_C_ENCODER(value, 0))
     return _ENCODER.encode(value)
+
+
+_C_ENCODER = _fast_encoder()
 
 
 # --------------------------------------------------------------------------- small helpers

@@ -521,26 +521,19 @@ def _map_line(
             active=None, timing="not measured (review version)", ctx=ctx, record=n,
             position=vwhere, raw=raw, extra_meta=extra,
         )
+        # A version restates an answer the original dataset may already have given, with its
+        # timing: it fills a gap but never overwrites what is stored.
+        event["_insert_only"] = True
         if first_version_id is None:
             first_version_id, first_project = event["event_id"], event["project"]
         latest = vts if latest is None else max(latest, vts)
         out.append(event)
 
-    if answer == "ignore":
-        sessions.gap(who.session or "", ts)  # a skip still took the reviewer's time
-        out.append(
-            Rejected(
-                n, f"{where}, review", "answer",
-                "reviewer skipped this task (answer 'ignore'); adjudicate has no skipped outcome",
-                raw,
-            )
-        )
-        return out
     active, timing = sessions.gap(who.session or "", ts)
     out.append(
         _event_for(
             task, ts_value=ts_value, ts=ts, item_id=item_id, who=who, stage="adjudicate",
-            outcome="resolved", active=active, timing=timing, ctx=ctx, record=n,
+            outcome="skipped" if answer == "ignore" else "resolved", active=active, timing=timing, ctx=ctx, record=n,
             position=f"{where}, review", raw=raw, reviews=first_version_id,
             queued_at=_utc(latest) if latest is not None else None,
             # The review dataset is a step of the labeling project, not a project.

@@ -39,7 +39,7 @@ from (
         case
             when checked._reason is not null then 'bad'
             when stored.event_id is null then 'new'
-            when stored.content_hash = checked.content_hash then 'unchanged'
+            when stored.content_hash = checked.content_hash or checked._insert_only then 'unchanged'
             else 'updated'
         end as _class
     from checked

@@ -5,7 +5,7 @@
 -- the full path on any difference. Parameters: $ingest_id, $now.
 -- Written without CTEs so it can follow the caller's `with checked as (...)`.
 select
-    * exclude (_seq, _record, _position, _raw, _field, _reason),
+    * exclude (_seq, _record, _position, _raw, _field, _reason, _insert_only),
     $ingest_id as ingest_id,
     $now::timestamptz as ingested_at
 from checked

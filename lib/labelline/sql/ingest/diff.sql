@@ -1,6 +1,7 @@
 -- name: ingest/diff
 -- For each good staged event: 'new' (id not in the store), 'unchanged' (same content
--- hash) or 'updated' (same id, other content), and the store file holding the old row.
+-- hash, or an insert-only event already stored) or 'updated' (same id, other content),
+-- and the store file holding the old row.
 -- Parameter: $files (text[]: the events table's current Parquet files).
 with stored as (
     select event_id, content_hash, filename
@@ -12,6 +13,8 @@ select
     case
         when stored.event_id is null then 'new'
         when stored.content_hash = checked.content_hash then 'unchanged'
+        -- restated by another export (Prodigy review versions): what is stored stands
+        when checked._insert_only then 'unchanged'
         else 'updated'
     end as status,
     stored.filename as old_file

@@ -41,7 +41,8 @@ with typed as (
         _seq,
         _record,
         _position,
-        _raw
+        _raw,
+        _insert_only
     from staged
 ),
 
@@ -140,6 +141,7 @@ select
     _seq,
     _record,
     _position,
+    _insert_only,
     -- A rejected row keeps its source text for the quarantine; a good one needs none.
     case when problem is not null then coalesce(_raw, to_json({
         'event_id': given_event_id, 'source': source, 'project': project, 'batch': batch,
