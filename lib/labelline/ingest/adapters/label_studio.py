@@ -1584,22 +1584,27 @@ def _scrub_user(value: Any) -> Any:
 
 
 def _scrub_annotation(record: dict[str, Any]) -> dict[str, Any]:
-    """A copy without e-mails or names: quarantined raw text must not leak them either."""
+    """The record for quarantine: no e-mails or names (raw text must not leak them
+    either), and no nested reviews (each review keeps its own raw text)."""
+    cb = record.get("completed_by")
     if not (
-        "created_username" in record
-        or "reviews" in record
-        or any(type(record.get(k)) is dict for k in _USER_FIELDS)
+        "reviews" in record
+        or "created_username" in record
+        or type(cb) is dict
+        or type(record.get("created_by")) is dict
+        or type(record.get("updated_by")) is dict
+        or type(record.get("last_created_by")) is dict
+        or type(record.get("reviewed_by")) is dict
     ):
         return record
     out = dict(record)
+    out.pop("reviews", None)
     for key in _USER_FIELDS:
-        if key in out:
-            out[key] = _scrub_user(out[key])
+        value = out.get(key)
+        if type(value) is dict:
+            out[key] = _scrub_user(value)
     if "created_username" in out:
         out["created_username"] = _REDACTED
-    reviews = out.get("reviews")
-    if isinstance(reviews, list):
-        out["reviews"] = [_scrub_annotation(r) if isinstance(r, dict) else r for r in reviews]
     return out
 
 
