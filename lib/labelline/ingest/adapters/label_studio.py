@@ -314,12 +314,12 @@ class _Session:
         The key prefers Label Studio's numeric project id so renaming the file or the
         project does not change event ids; the name prefers what a person would recognise.
         """
-        cache_key = (task_project, wrapper.index if wrapper else None)
+        task_ls_id = _id_text(task_project.get("id") if isinstance(task_project, dict) else task_project)
+        cache_key = (task_ls_id, wrapper.index if wrapper else None)
         hit = self.projects.get(cache_key)
         if hit is not None:
             return hit
-        ls_id = _id_text(task_project.get("id") if isinstance(task_project, dict) else task_project)
-        ls_id = ls_id or (wrapper.id if wrapper else None) or self.stem_project_id
+        ls_id = task_ls_id or (wrapper.id if wrapper else None) or self.stem_project_id
         opts = self.ctx.options
         wrapper_name = wrapper.name if wrapper else None
         project = opts.project or wrapper_name or (f"label-studio-{ls_id}" if ls_id else self.ctx.path.stem)
@@ -341,6 +341,11 @@ class _Session:
         inferred = _TASK_TYPE_BY_RESULT[best][1]
         self.task_types[project] = inferred
         return inferred
+
+    def variant(self, name: str) -> None:
+        """Record which shape was read, unless detection already named it."""
+        if self.ctx.variant is None:
+            self.ctx.variant = name
 
     def worker(self, who: Any) -> str | None:
         """Worker id from an int id, an id string, an e-mail, or a user object; None if absent."""
@@ -484,6 +489,7 @@ def _parse_rejected(
         offset = _locate_syntax_error(path, start, reader.chunk_start)
         if "UTF8" in message or "UTF-8" in message:
             reason = "not UTF-8 text: invalid byte sequence (Latin-1 or another encoding?)"
+            offset = _first_non_ascii(path, offset)
         elif "trailing garbage" in message:
             reason = "unexpected data after the end of the JSON document"
         else:
@@ -493,6 +499,18 @@ def _parse_rejected(
         f.seek(max(0, offset - 100))
         raw = _snippet(f.read(300), 0)
     return Rejected(record=record, position=f"byte {offset}", field=None, reason=reason, raw=raw)
+
+
+def _first_non_ascii(path: Path, offset: int) -> int:
+    """The parser notices a bad UTF-8 sequence a byte or two late; point at its start."""
+    start = max(0, offset - 3)
+    with path.open("rb") as f:
+        f.seek(start)
+        window = f.read(offset - start + 1)
+    for i, byte in enumerate(window):
+        if byte >= 0x80:
+            return start + i
+    return offset
 
 
 def _locate_syntax_error(path: Path, start: int, chunk_start: int) -> int:
@@ -581,6 +599,7 @@ def _read_json_list(sess: _Session, start: int) -> Iterator[Output]:
     if isinstance(first, dict) and _looks_like_min_row(first):
         yield from _read_flat(sess, start, "json_min")
         return
+    sess.variant("full JSON")
     path = sess.ctx.path
     guard = _Guard()
     record = 0
@@ -622,6 +641,7 @@ def _read_json_object(sess: _Session, start: int) -> Iterator[Output]:
         f.seek(start)
         reader = _CountingReader(f, start, sess.ctx.progress)
         if kind == "task":
+            sess.variant("full JSON")
             for task in guard(ijson.items(reader, "", use_float=True)):
                 yield from _task_outputs(sess, task, 1, "task 1", None)
         else:
@@ -661,6 +681,7 @@ def _read_dump(sess: _Session, start: int) -> Iterator[Output]:
     Built from parse events rather than ``ijson.items(..., "projects.item")`` so one
     huge project never has to fit in memory.
     """
+    sess.variant("multi-project dump")
     path = sess.ctx.path
     guard = _Guard()
     record = 0
@@ -788,7 +809,7 @@ def _map_task(sess: _Session, task: Any, record: int, where: str, wrapper: _Wrap
             reviews = mapped.data.get("reviews")
             for r_index, review in enumerate(reviews if isinstance(reviews, list) else (), 1):
                 mapped.reviews.append((f"{position}, review {r_index}", review))
-    orphans = _attach_task_reviews(task, by_id, record, where)
+    orphans = _attach_task_reviews(task, by_id, record, where) if "reviews" in task else []
 
     project, key = sess.project(task.get("project"), wrapper)
     gold = _gold_label(sess, entries)
@@ -819,8 +840,12 @@ class _TaskInfo:
 
 def _task_extra(task: dict[str, Any]) -> dict[str, Any]:
     agreement = task.get("agreement")
-    if isinstance(agreement, (int, float)) and not isinstance(agreement, bool) and math.isfinite(agreement):
-        return {"agreement": agreement}
+    if isinstance(agreement, (int, float)) and not isinstance(agreement, bool):
+        try:
+            if math.isfinite(agreement):
+                return {"agreement": agreement}
+        except OverflowError:  # an int too large for a float is no percentage
+            pass
     return {}
 
 
@@ -869,19 +894,22 @@ def _rework_time(ann: dict[str, Any], created: datetime) -> datetime | None:
     an admin who annotated and then marked their own annotation would look the same.
     """
     last_action = ann.get("last_action")
-    if last_action == "fixed_and_accepted":
-        return None
-    updated = _parse_time(ann.get("updated_at"))
+    if last_action != "updated":
+        if last_action == "fixed_and_accepted" or ann.get("ground_truth") is True:
+            return None
+        by_annotator = _user_num(ann.get("updated_by"))
+        if by_annotator is None or by_annotator != _user_num(ann.get("completed_by")):
+            return None
+    updated_text = ann.get("updated_at")
+    created_text = ann.get("created_at")
+    if isinstance(updated_text, str) and updated_text[:19] == created_text[:19] and len(updated_text) == len(
+        created_text
+    ) and updated_text[-6:] == created_text[-6:]:
+        return None  # same second, same zone: the save that created it (spares a parse)
+    updated = _parse_time(updated_text)
     if updated is None or updated - created <= _REWORK_MIN_GAP:
         return None
-    if last_action == "updated":
-        return updated
-    if ann.get("ground_truth") is True:
-        return None
-    by_annotator = _user_num(ann.get("updated_by"))
-    if by_annotator is not None and by_annotator == _user_num(ann.get("completed_by")):
-        return updated
-    return None
+    return updated
 
 
 def _attach_task_reviews(task: dict[str, Any], by_id: dict[str, _Ann], record: int, where: str) -> list[Rejected]:
@@ -1100,7 +1128,10 @@ def _csv_rows(path: Path, start: int, progress: Any, report: bool) -> Iterator[t
         binary.seek(start)
         first_line = text.readline()
         delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-        header = [h.strip() for h in next(csv.reader([first_line], delimiter=delimiter), [])]
+        try:
+            header = [h.strip() for h in next(csv.reader([first_line], delimiter=delimiter), [])]
+        except csv.Error:
+            header = []
         missing = [c for c in ("annotation_id", "created_at") if c not in header]
         if missing:
             reason = f"not a Label Studio CSV export: no {' or '.join(missing)} column"
@@ -1128,11 +1159,11 @@ def _csv_rows(path: Path, start: int, progress: Any, report: bool) -> Iterator[t
             joined = "\x1f".join(cells)
             if not joined.isascii() and not _encodable(joined):
                 reason = "not UTF-8 text (Latin-1 or another encoding?)"
-                yield record, Rejected(record, f"row {record}", None, reason, _clip(_printable(joined))), row_source
+                yield record, Rejected(record, f"row {record}", None, reason, _raw_text([_printable(c) for c in cells])), row_source
                 continue
             if len(cells) != len(header):
                 reason = f"row has {len(cells)} fields, the header has {len(header)}"
-                yield record, Rejected(record, f"row {record}", None, reason, _clip(joined)), row_source
+                yield record, Rejected(record, f"row {record}", None, reason, _raw_text(cells)), row_source
                 continue
             yield record, dict(zip(header, cells)), row_source
 
@@ -1261,18 +1292,22 @@ def _control_shaped(value: Any) -> bool:
 def _read_flat(sess: _Session, start: int, kind: str) -> Iterator[Output]:
     """JSON_MIN and CSV: a pre-pass tells answer columns from data, then one event per row."""
     rows = _json_min_rows if kind == "json_min" else _csv_rows
+    sess.variant("JSON_MIN" if kind == "json_min" else "CSV")
     path = sess.ctx.path
     roles = _ColumnRoles()
+    seen_rows = False
     for _, row, src in rows(path, start, None, False):
         if isinstance(row, dict):
+            seen_rows = True
             roles.observe(row, src)
     controls = roles.controls()
     data_keys = sorted(set(roles.stats) - controls)
-    sess.ctx.note(
-        f"{'JSON_MIN' if kind == 'json_min' else 'CSV'} export: answer columns {sorted(controls) or 'none'}, "
-        f"task data columns {data_keys or 'none'} (inferred without the labeling config); "
-        "skipped annotations, reviews, rework and ground truth are not in this format"
-    )
+    if seen_rows:
+        sess.ctx.note(
+            f"{'JSON_MIN' if kind == 'json_min' else 'CSV'} export: answer columns {sorted(controls) or 'none'}, "
+            f"task data columns {data_keys or 'none'} (inferred without the labeling config); "
+            "skipped annotations, reviews, rework and ground truth are not in this format"
+        )
     for record, row, src in rows(path, start, sess.ctx.progress, True):
         if isinstance(row, Rejected):
             yield row
@@ -1570,7 +1605,7 @@ def _user_num(who: Any) -> str | None:
 
 
 def _sortable_id(text: str) -> tuple[int, str]:
-    return (int(text), "") if text.isdigit() else (0, text)
+    return (int(text), "") if text.isascii() and text.isdigit() else (0, text)
 
 
 def _plural(n: int, noun: str) -> str:
@@ -1649,7 +1684,10 @@ def _raw_text(value: Any) -> str:
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError, RecursionError):
-            text = repr(value)
+            try:
+                text = repr(value)
+            except RecursionError:
+                text = "<record too deeply nested to show>"
     return _clip(text)
 
 
@@ -1662,7 +1700,8 @@ def _reject(record: int, position: str, field_name: str | None, reason: str, raw
 
 
 def _snippet(data: bytes, offset: int) -> str:
-    return _clip(data[offset : offset + 300].decode("utf-8", errors="backslashreplace"))
+    text = data[offset : offset + 300].decode("utf-8", errors="backslashreplace")
+    return _clip(text.replace("\x00", "\\x00"))  # show UTF-16's NULs rather than store them
 
 
 def _snippet_file(path: Path) -> str:
