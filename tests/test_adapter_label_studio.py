@@ -289,7 +289,10 @@ def test_ground_truth_annotation_sets_gold_label_on_its_task() -> None:
 def test_structured_results_give_canonical_labels_and_task_types() -> None:
     events, _, _ = read(FIX / "structures.json")
     ev = by_key(events)
-    spans = '[{"end":21,"labels":["LOC"],"start":15,"text":"Berlin"},{"end":5,"labels":["PER"],"start":0,"text":"Alice"}]'
+    spans = (
+        '[{"end":21,"labels":["LOC"],"start":15,"text":"Berlin"},'
+        '{"end":5,"labels":["PER"],"start":0,"text":"Alice"}]'
+    )
     # Same spans in another order, other region ids, plus a relation: same label.
     assert ev[("6001", "label", 1)]["label"] == ev[("6002", "label", 1)]["label"] == spans
     expected = {
@@ -392,6 +395,17 @@ def test_multi_project_dump() -> None:
     assert "owner@example.com" not in json.dumps(events, default=str)
 
 
+def test_dump_with_a_broken_project_entry(tmp_path: Path) -> None:
+    dump = json.loads((FIX / "dump.json").read_text())
+    dump["projects"].insert(0, "not a project")
+    events, rejected, _ = read(write(tmp_path, "dump.json", json.dumps(dump).encode()))
+    assert [(r.position, r.field) for r in rejected] == [("project 1", "projects")]
+    assert [(e["project"], e["_position"].split(",")[0]) for e in events] == [
+        ("Toxicity", "project 2 (Toxicity)"),
+        ("Search relevance", "project 3 (Search relevance)"),
+    ]
+
+
 def test_single_task_object(tmp_path: Path) -> None:
     task = json.loads((FIX / "community.json").read_text())[0]
     events, rejected, _ = read(write(tmp_path, "task.json", json.dumps(task).encode()))
@@ -415,6 +429,22 @@ def test_bad_records_are_rejected_one_by_one() -> None:
     assert rejected[3].reason == "created_at is not an ISO 8601 time"
     assert json.loads(rejected[3].raw)["id"] == 8002
     assert [(e["item_id"], e["worker_id"]) for e in events] == [("803", "1"), ("803", "2"), ("805", "3")]
+
+
+def test_annotator_option_names_a_missing_annotator() -> None:
+    events, rejected, _ = read(FIX / "bad_records.json", annotator="unknown-annotator")
+    assert "completed_by" not in {r.field for r in rejected}
+    assert ("803", "unknown-annotator") in [(e["item_id"], e["worker_id"]) for e in events]
+
+
+def test_rejected_rows_do_not_leak_emails(tmp_path: Path) -> None:
+    rows = [{"annotation_id": 1, "id": 2, "annotator": "secret.person@example.com", "created_at": "soon"}]
+    events, rejected, _ = read(write(tmp_path, "min.json", json.dumps(rows).encode()))
+    assert events == [] and [(r.position, r.field) for r in rejected] == [("row 1 (annotation 1)", "created_at")]
+    assert "secret.person" not in (rejected[0].raw or "")
+    ragged = b"annotation_id,annotator,created_at,id\n1,secret.person@example.com,2024-01-01T00:00:00Z\n"
+    _, rejected, _ = read(write(tmp_path, "ragged.csv", ragged))
+    assert [r.position for r in rejected] == ["row 1"] and "secret.person" not in (rejected[0].raw or "")
 
 
 def test_truncated_json_keeps_earlier_events(tmp_path: Path) -> None:
@@ -448,6 +478,7 @@ def test_utf16_file_is_rejected_as_not_utf8(tmp_path: Path) -> None:
     assert events == []
     assert len(rejected) == 1 and rejected[0].reason.startswith("not UTF-8 text")
     assert "\x00" not in (rejected[0].raw or "")
+    assert ls.sniff(tmp_path / "utf16.json", data[:65536]) == "Label Studio full JSON export (UTF-16: re-save as UTF-8)"
 
 
 def test_latin1_json_stops_at_the_bad_byte(tmp_path: Path) -> None:
@@ -500,7 +531,7 @@ def test_progress_is_reported_in_bytes(tmp_path: Path) -> None:
     ctx = ReadContext(path=path, progress=seen.append)
     out = list(ls.read(ctx))
     assert len(out) == 2400
-    assert seen and seen == sorted(seen) and seen[-1] <= path.stat().st_size
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] == path.stat().st_size
 
 
 # --------------------------------------------------------------------------- contract
@@ -529,7 +560,9 @@ def assert_event_shape(e: dict[str, Any]) -> None:
 _scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
 _scalars = _scalars | st.text(max_size=12) | st.sampled_from(["2024-01-02T03:04:05Z", "2024-01-02T03:04:05+02:00", "x"])
 _json = st.recursive(
-    _scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=10
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
 )
 def _mostly(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Usually a plausible value, sometimes any JSON: deep code paths still get reached."""
@@ -541,17 +574,22 @@ _when = _mostly(
     st.sampled_from(["2024-05-01T10:00:00Z", "2024-05-01T10:30:00.5+01:00", "2024-05-01T10:00:00.0001Z"])
     | st.sampled_from(["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2024-13-01"])
 )
-_user = _mostly(st.integers(1, 5) | st.fixed_dictionaries({"id": st.integers(1, 5)}, optional={"email": st.text(max_size=8)}))
+_user = _mostly(
+    st.integers(1, 5) | st.fixed_dictionaries({"id": st.integers(1, 5)}, optional={"email": st.text(max_size=8)})
+)
 _value = _mostly(
     st.fixed_dictionaries({"choices": st.lists(st.text(max_size=4), max_size=3)})
-    | st.fixed_dictionaries({"start": st.integers(0, 9), "end": st.integers(0, 9), "labels": st.lists(st.text(max_size=3))})
+    | st.fixed_dictionaries(
+        {"start": st.integers(0, 9), "end": st.integers(0, 9), "labels": st.lists(st.text(max_size=3))}
+    )
     | st.fixed_dictionaries({"taxonomy": st.lists(st.lists(st.text(max_size=3), max_size=2), max_size=2)})
 )
+_RESULT_TYPES = ["choices", "labels", "rectanglelabels", "textarea", "taxonomy", "pairwise", "ranker", "x"]
 _result = _mostly(
     st.lists(
         _mostly(
             st.fixed_dictionaries(
-                {"type": st.sampled_from(["choices", "labels", "rectanglelabels", "textarea", "taxonomy", "pairwise", "x"]),
+                {"type": st.sampled_from(_RESULT_TYPES),
                  "value": _value},
                 optional={"from_name": st.sampled_from(["a", "b"]) | _json, "id": st.text(max_size=3)},
             )
@@ -585,7 +623,11 @@ _document = st.one_of(
     st.lists(_mostly(_task), max_size=4),
     st.lists(_min_row, min_size=1, max_size=4),
     st.fixed_dictionaries(
-        {"projects": st.lists(_mostly(st.fixed_dictionaries({"project": _json, "tasks": st.lists(_task, max_size=3)})), max_size=3)}
+        {
+            "projects": st.lists(
+                _mostly(st.fixed_dictionaries({"project": _json, "tasks": st.lists(_task, max_size=3)})), max_size=3
+            )
+        }
     ),
     _json,
 )

@@ -69,6 +69,9 @@ _LONG_LEAD_TIME_S = 8 * 3600
 _REDACTED = "[redacted]"
 _PERSONAL_KEYS = frozenset({"email", "first_name", "last_name", "username"})
 _USER_FIELDS = ("completed_by", "updated_by", "created_by", "last_created_by", "reviewed_by")
+# Plain-text fields that hold an e-mail ("created_username": "ann@x.org, 11"; JSON_MIN annotator).
+_PERSONAL_TEXT_KEYS = frozenset({"created_username", "annotator", "email", "first_name", "last_name", "username"})
+_EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Result types, strongest first: a config with boxes and a comment box is box work.
 _TASK_TYPE_BY_RESULT = (
@@ -91,7 +94,6 @@ _TASK_TYPE_BY_RESULT = (
     ("textarea", "text"),
 )
 _TASK_TYPE_RANK = {t: i for i, (t, _) in enumerate(_TASK_TYPE_BY_RESULT)}
-_TASK_TYPE_OF = dict(_TASK_TYPE_BY_RESULT)
 
 # Keys inside a result value that describe the region, not the answer.
 _VALUE_NOISE = frozenset({"id", "original_width", "original_height", "image_rotation", "type"})
@@ -110,8 +112,9 @@ _SET_KEYS = frozenset(
     {"choices", "labels", "rectanglelabels", "polygonlabels", "keypointlabels", "brushlabels",
      "ellipselabels", "hypertextlabels", "paragraphlabels", "timeserieslabels", "htmllabels"}
 )  # fmt: skip
-# JSON_MIN/CSV columns written by the exporter itself (it writes them last, so they win
-# over a task data key of the same name).
+# JSON_MIN/CSV columns written by the exporter itself. It writes them after the task
+# data, so they win over a data key of the same name - except "id" in newer CSV
+# exports, where the data is written last and a data "id" replaces the task id.
 _MIN_META = frozenset(
     {"annotation_id", "annotator", "created_at", "updated_at", "lead_time", "id",
      "agreement", "history", "was_cancelled"}
@@ -136,6 +139,12 @@ def sniff(path: Path, head: bytes) -> str | None:
     task data that happens to mention "annotations" does not fool it.
     """
     try:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # Claim UTF-16 exports so read() can say "re-save as UTF-8" instead of the
+            # file falling through as an unknown format.
+            decoded = head[: len(head) // 2 * 2].decode("utf-16", errors="ignore").encode("utf-8")
+            found = sniff(path, decoded)
+            return f"{found} (UTF-16: re-save as UTF-8)" if found else None
         body = head[len(_UTF8_BOM) :] if head.startswith(_UTF8_BOM) else head
         stripped = body.lstrip()
         if not stripped:
@@ -221,7 +230,7 @@ def read(ctx: ReadContext) -> Iterator[Output]:
         with ctx.path.open("rb") as f:
             head = f.read(_HEAD_BYTES)
         start = len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
-        if not head[start:].strip():
+        if not head[start:].strip() and len(head) < _HEAD_BYTES:
             ctx.note("empty file")
             return
         problem = _encoding_problem(head)
@@ -235,6 +244,8 @@ def read(ctx: ReadContext) -> Iterator[Output]:
             yield from _read_json_object(sess, start)
         else:
             yield from _read_flat(sess, start, "csv")
+        if ctx.progress is not None:
+            ctx.progress(ctx.path.stat().st_size)  # lets a progress bar end at 100 %
     finally:
         sess.finish()
 
@@ -693,7 +704,12 @@ def _read_dump(sess: _Session, start: int) -> Iterator[Output]:
         reader = _CountingReader(f, start, sess.ctx.progress)
         events = guard(ijson.parse(reader, use_float=True))
         for prefix, event, value in events:
-            if prefix == "projects.item":
+            if prefix == "projects" and event not in ("start_array", "end_array"):
+                bad, complete = _build(event, value, events)
+                if not complete:
+                    break
+                yield _reject(1, "projects", "projects", "projects is not a list", bad)
+            elif prefix == "projects.item":
                 if event in ("map_key", "end_map"):
                     continue
                 wrapper = _Wrapper(index=(wrapper.index + 1) if wrapper else 1)
@@ -741,8 +757,8 @@ def _dump_project_names(path: Path, start: int) -> dict[int, Any]:
         try:
             events = ijson.parse(f, use_float=True)
             for prefix, event, value in events:
-                if prefix == "projects.item" and event == "start_map":
-                    index += 1
+                if prefix == "projects.item" and event not in ("map_key", "end_map", "end_array"):
+                    index += 1  # counted as the main pass counts entries, objects or not
                 elif prefix == "projects.item.project" and event != "map_key":
                     built, complete = _build(event, value, events)
                     if complete:
@@ -807,13 +823,17 @@ def _map_task(sess: _Session, task: Any, record: int, where: str, wrapper: _Wrap
         if isinstance(mapped, _Ann):
             by_id.setdefault(mapped.ann_id, mapped)
             reviews = mapped.data.get("reviews")
-            for r_index, review in enumerate(reviews if isinstance(reviews, list) else (), 1):
-                mapped.reviews.append((f"{position}, review {r_index}", review))
+            if reviews and isinstance(reviews, list):
+                mapped.reviews = [(f"{position}, review {i}", review) for i, review in enumerate(reviews, 1)]
     orphans = _attach_task_reviews(task, by_id, record, where) if "reviews" in task else []
 
     project, key = sess.project(task.get("project"), wrapper)
     gold = _gold_label(sess, entries)
-    task_type = sess.task_type(project, {t for a in entries if isinstance(a, _Ann) for t in a.types})
+    if len(entries) == 1:
+        types = entries[0].types if isinstance(entries[0], _Ann) else set()
+    else:
+        types = {t for a in entries if isinstance(a, _Ann) for t in a.types}
+    task_type = sess.task_type(project, types)
     shared = _TaskInfo(project=project, key=key, task_id=task_id, task_type=task_type, gold=gold,
                        queued=_parse_time(task.get("created_at")), extra=_task_extra(task),
                        record=record)  # fmt: skip
@@ -902,14 +922,22 @@ def _rework_time(ann: dict[str, Any], created: datetime) -> datetime | None:
             return None
     updated_text = ann.get("updated_at")
     created_text = ann.get("created_at")
-    if isinstance(updated_text, str) and updated_text[:19] == created_text[:19] and len(updated_text) == len(
-        created_text
-    ) and updated_text[-6:] == created_text[-6:]:
+    if (
+        isinstance(updated_text, str)
+        and updated_text[:19] == created_text[:19]
+        and _zone_suffix(updated_text) == _zone_suffix(created_text)
+    ):
         return None  # same second, same zone: the save that created it (spares a parse)
     updated = _parse_time(updated_text)
     if updated is None or updated - created <= _REWORK_MIN_GAP:
         return None
     return updated
+
+
+def _zone_suffix(text: str) -> str:
+    if text.endswith("Z"):
+        return "Z"
+    return text[-6:] if len(text) > 19 and text[-6:-5] in ("+", "-") else ""
 
 
 def _attach_task_reviews(task: dict[str, Any], by_id: dict[str, _Ann], record: int, where: str) -> list[Rejected]:
@@ -1159,11 +1187,13 @@ def _csv_rows(path: Path, start: int, progress: Any, report: bool) -> Iterator[t
             joined = "\x1f".join(cells)
             if not joined.isascii() and not _encodable(joined):
                 reason = "not UTF-8 text (Latin-1 or another encoding?)"
-                yield record, Rejected(record, f"row {record}", None, reason, _raw_text([_printable(c) for c in cells])), row_source
+                raw = _raw_text(_scrub_cells([_printable(c) for c in cells]))
+                yield record, Rejected(record, f"row {record}", None, reason, raw), row_source
                 continue
             if len(cells) != len(header):
                 reason = f"row has {len(cells)} fields, the header has {len(header)}"
-                yield record, Rejected(record, f"row {record}", None, reason, _raw_text(cells)), row_source
+                raw = _raw_text(_scrub_cells(cells))
+                yield record, Rejected(record, f"row {record}", None, reason, raw), row_source
                 continue
             yield record, dict(zip(header, cells)), row_source
 
@@ -1660,11 +1690,23 @@ def _scrub_deep(value: Any, depth: int = 0) -> Any:
         if _PERSONAL_KEYS & value.keys():
             value = _scrub_user(value)
         return {
-            k: (_REDACTED if k == "created_username" else _scrub_deep(v, depth + 1)) for k, v in value.items()
+            k: (_REDACTED if _personal_text(k, v) else _scrub_deep(v, depth + 1))
+            for k, v in value.items()
         }
     if isinstance(value, list):
         return [_scrub_deep(v, depth + 1) for v in value]
     return value
+
+
+def _personal_text(key: str, value: Any) -> bool:
+    if not isinstance(value, str) or key not in _PERSONAL_TEXT_KEYS:
+        return False
+    return key != "annotator" or "@" in value  # an annotator id is not personal
+
+
+def _scrub_cells(cells: list[str]) -> list[str]:
+    """CSV cells of a row that could not be read by column: redact what looks like an e-mail."""
+    return [_REDACTED if "@" in c and _EMAILISH.match(c.strip()) else c for c in cells]
 
 
 def _clip(text: str) -> str:
