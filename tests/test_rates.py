@@ -113,3 +113,28 @@ def test_the_example_card_loads_and_the_store_finds_it(tmp_path: Path, monkeypat
     assert where == example and card.currency == "USD"
     monkeypatch.delenv("LABELLINE_RATES")
     assert rates_for_store(tmp_path / "store") == (load_rates.__globals__["RateCard"].default(), None)
+
+
+def test_rates_command_shows_what_each_rule_priced(card_file: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import event, write_csv
+    from labelline.cli import app
+    from labelline.ingest.pipeline import ingest_paths
+    from labelline.store import EventStore
+
+    store = EventStore(tmp_path / "store")
+    ingest_paths([write_csv(tmp_path / "e.csv", [event(1, active_s=100.0), event(2, active_s=200.0)])], store)
+    result = CliRunner().invoke(app, ["rates", "--file", str(card_file), "--store", str(store.root), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["rules"] == 4 and data["currency"] == "USD"
+    # 300 s of crowd labeling at 36/h = 3.00
+    assert data["priced"] == [{"cost_basis": "hourly", "cost_rule": "rule 1: crowd hourly", "events": 2,
+                               "cost": 3.0, "platform_fee": 0.0}]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\ntier = "crowd"\n')
+    result = CliRunner().invoke(app, ["rates", "--file", str(bad)])
+    assert result.exit_code == 1

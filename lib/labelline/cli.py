@@ -230,6 +230,46 @@ def demo(
 
 
 @app.command()
+def rates(
+    file: Annotated[
+        Optional[Path], typer.Option("--file", help="A rate card to check. Default: the one in force for the store.")
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a rate card (TOML) and show what each rule prices in the store."""
+    from labelline.rates import RatesError, create_priced_view, load_rates, rates_for_store
+    from labelline.sql import query
+
+    event_store = _store(store)
+    try:
+        card, where = (load_rates(file), file) if file else rates_for_store(event_store.root)
+    except RatesError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    rows: list[dict[str, Any]] = []
+    if event_store.exists():
+        con = event_store.connect()
+        create_priced_view(con, card)
+        cur = query(con, "cost_by_rule")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if as_json:
+        _print_json({"file": str(where) if where else None, "currency": card.currency,
+                     "rules": len(card.rule), "priced": rows})
+        return
+    out.print(f"rate card: {where or 'none (events without their own cost stay unpriced)'}: "
+              f"{len(card.rule)} rules, currency {card.currency}")
+    if rows:
+        table = Table("basis", "rule", "events", "cost", "platform fee", box=None, pad_edge=False)
+        for r in rows:
+            table.add_row(r["cost_basis"], r["cost_rule"] or "-", f"{r['events']:,}",
+                          "-" if r["cost"] is None else f"{r['cost']:,.2f}",
+                          "-" if r["platform_fee"] is None else f"{r['platform_fee']:,.2f}")
+        out.print(table)
+
+
+@app.command()
 def compact(
     store: StoreOption = None,
     retention_hours: Annotated[
