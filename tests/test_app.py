@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from labelline.ingest.pipeline import ingest_paths
 from labelline.store import EventStore
 
-from conftest import event, write_csv
+from factories import event, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from labelline.ingest.pipeline import ingest_paths
 from labelline.store import EventStore
 
-from conftest import event, write_csv, write_jsonl
+from factories import event, write_csv, write_jsonl
 
 CLI = [sys.executable, "-m", "labelline.cli"]
 

@@ -15,7 +15,7 @@ import pytest
 from labelline.ingest.pipeline import ingest_paths
 from labelline.store import EventStore
 
-from conftest import event, write_csv
+from factories import event, write_csv
 
 WRITER = """
 import sys

@@ -120,7 +120,7 @@ def test_rates_command_shows_what_each_rule_priced(card_file: Path, tmp_path: Pa
 
     from typer.testing import CliRunner
 
-    from conftest import event, write_csv
+    from factories import event, write_csv
     from labelline.cli import app
     from labelline.ingest.pipeline import ingest_paths
     from labelline.store import EventStore

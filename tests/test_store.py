@@ -13,7 +13,7 @@ from labelline.ingest.pipeline import ingest_paths
 from labelline.schema import EVENT_COLUMNS
 from labelline.store import EventStore
 
-from conftest import event, rows_of, write_csv, write_jsonl
+from factories import event, rows_of, write_csv, write_jsonl
 
 
 def test_canonical_csv_lands_with_types_in_utc(store: EventStore, csv_file) -> None:
