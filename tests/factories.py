@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from labelline.schema import EVENT_COLUMNS
+from labelline.ingest.records import ReadContext, ReadOptions, Rejected
+from labelline.schema import EVENT_COLUMNS, OUTCOMES_BY_STAGE, REQUIRED_COLUMNS
 from labelline.store import EventStore
 
 def event(n: int, **changes: Any) -> dict[str, Any]:
@@ -62,3 +63,28 @@ def rows_of(store: EventStore, sql: str = "select * from events order by event_i
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def read_all(adapter: Any, path: Path, **options: Any) -> tuple[list[dict[str, Any]], list[Rejected], ReadContext]:
+    """Everything an adapter yields for a file, split into events and rejected records."""
+    ctx = ReadContext(path=path, options=ReadOptions(**options))
+    events, rejected = [], []
+    for out in adapter.read(ctx):
+        (rejected if isinstance(out, Rejected) else events).append(out)
+    return events, rejected, ctx
+
+
+def meta(event: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(event["meta"])
+
+
+def check_event_shape(event: dict[str, Any]) -> None:
+    """What the pipeline needs of every event an adapter yields."""
+    for column in REQUIRED_COLUMNS:
+        assert column in event, column
+        assert event[column] is not None, column
+    assert isinstance(event["event_id"], str) and event["event_id"]
+    assert event["outcome"] in OUTCOMES_BY_STAGE[event["stage"]]
+    assert event["submitted_at"].tzinfo is not None
+    for key in ("_record", "_position", "_raw"):
+        assert key in event

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories import check_event_shape, meta, read_all
 from labelline.ingest.adapters import mturk
-from labelline.ingest.records import ReadContext, ReadOptions, Rejected, make_event_id
-from labelline.schema import OUTCOMES_BY_STAGE, REQUIRED_COLUMNS
+from labelline.ingest.records import ReadContext, Rejected, make_event_id
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mturk"
 
@@ -23,26 +22,9 @@ def utc(*args: int) -> datetime:
 
 
 def run(path: Path, **options: Any) -> tuple[list[dict[str, Any]], list[Rejected], ReadContext]:
-    ctx = ReadContext(path=path, options=ReadOptions(**options))
-    events, rejected = [], []
-    for out in mturk.read(ctx):
-        (rejected if isinstance(out, Rejected) else events).append(out)
-    return events, rejected, ctx
+    return read_all(mturk, path, **options)
 
 
-def meta(event: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(event["meta"])
-
-
-def check_event_shape(event: dict[str, Any]) -> None:
-    for column in REQUIRED_COLUMNS:
-        assert column in event, column
-        assert event[column] is not None, column
-    assert isinstance(event["event_id"], str) and event["event_id"]
-    assert event["outcome"] in OUTCOMES_BY_STAGE[event["stage"]]
-    assert event["submitted_at"].tzinfo is not None
-    for key in ("_record", "_position", "_raw"):
-        assert key in event
 
 
 # ---------------------------------------------------------------- overlap + review stage

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "Adapter",
+    "FieldProblem",
     "ReadContext",
     "ReadOptions",
     "Rejected",
@@ -43,6 +44,15 @@ class Rejected:
     field: str | None
     reason: str
     raw: str | None
+
+
+class FieldProblem(Exception):
+    """Raised inside an adapter when a value cannot be mapped; becomes a Rejected for its record."""
+
+    def __init__(self, field_name: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -113,12 +113,15 @@ class EventStore:
         head = query(con, "store_status").fetchone()
         by_source = dict(query(con, "store_events_by_source").fetchall())
         by_project = dict(query(con, "store_events_by_project").fetchall())
-        last = query(con, "store_last_ingest").fetchone()
+        cur = query(con, "ingest_log")  # newest first
+        last = cur.fetchone()
+        cur.fetchall()  # drain: DuckDB wants each result consumed before the next query
         last_ingest = None
         if last is not None:
+            row = dict(zip([d[0] for d in cur.description], last, strict=True))
             keys = ("ingest_id", "finished_at", "source_file", "format", "records", "ingested", "updated",
                     "unchanged", "quarantined")
-            last_ingest = dict(zip(keys, last, strict=True))
+            last_ingest = {k: row[k] for k in keys}
             last_ingest["finished_at"] = last_ingest["finished_at"].isoformat() + "Z"
         events, items, workers, projects, first_at, last_at, quarantined, ingests = head
         return {

@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import ReadContext, Rejected, make_event_id
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "parse_mturk_time"]
@@ -79,13 +79,6 @@ _TRUE = {"true", "on"}
 _FALSE = {"false", "off"}
 
 
-class _BadRow(Exception):
-    """A row-level mapping failure; carries the column at fault."""
-
-    def __init__(self, field_name: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field_name
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------- sniff
@@ -342,10 +335,10 @@ def _reward(text: str) -> Decimal | None:
     try:
         value = Decimal(s)
     except InvalidOperation:
-        raise _BadRow("Reward", f"unparseable reward {text.strip()[:40]!r}") from None
+        raise FieldProblem("Reward", f"unparseable reward {text.strip()[:40]!r}") from None
     # Decimal happily holds 1e400; a reward no HIT could carry is a corrupt cell.
     if not value.is_finite() or value < 0 or value > _MAX_REWARD:
-        raise _BadRow("Reward", f"invalid reward {text.strip()[:40]!r}")
+        raise FieldProblem("Reward", f"invalid reward {text.strip()[:40]!r}")
     return value
 
 
@@ -353,7 +346,7 @@ def _time(layout: _Layout, row: list[str], column: str) -> datetime | None:
     try:
         return parse_mturk_time(layout.col(row, column))
     except ValueError as exc:
-        raise _BadRow(column, str(exc)) from None
+        raise FieldProblem(column, str(exc)) from None
 
 
 def _seconds(layout: _Layout, row: list[str], column: str) -> float | None:
@@ -363,9 +356,9 @@ def _seconds(layout: _Layout, row: list[str], column: str) -> float | None:
     try:
         value = float(s)
     except ValueError:
-        raise _BadRow(column, f"not a number {s[:40]!r}") from None
+        raise FieldProblem(column, f"not a number {s[:40]!r}") from None
     if value != value or value < 0 or value == float("inf"):
-        raise _BadRow(column, f"invalid duration {s[:40]!r}")
+        raise FieldProblem(column, f"invalid duration {s[:40]!r}")
     return value
 
 
@@ -408,16 +401,16 @@ def _base_event(**values: Any) -> dict[str, Any]:
 def _row_events(
     layout: _Layout, row: list[str], n: int, where: str, raw: str, ctx: ReadContext
 ) -> Iterator[dict[str, Any] | Rejected]:
-    """Map one assignment row; raises _BadRow when nothing usable can come out."""
+    """Map one assignment row; raises FieldProblem when nothing usable can come out."""
     col = layout.col
     hit_id = col(row, "HITId").strip()
     assignment_id = col(row, "AssignmentId").strip()
     worker_id = col(row, "WorkerId").strip()
     for column, value in (("AssignmentId", assignment_id), ("WorkerId", worker_id), ("HITId", hit_id)):
         if not value:
-            raise _BadRow(column, "missing value")
+            raise FieldProblem(column, "missing value")
     if not col(row, "SubmitTime").strip():
-        raise _BadRow("SubmitTime", "missing value")
+        raise FieldProblem("SubmitTime", "missing value")
 
     submitted = _time(layout, row, "SubmitTime")
     accepted_at = _time(layout, row, "AcceptTime")
@@ -742,7 +735,7 @@ def _read_rows(feed: _LineFeed, ctx: ReadContext) -> Iterator[dict[str, Any] | R
             # Build the whole row first so a bad field rejects it before any event leaves.
             try:
                 out = list(_row_events(layout, row, n, where, raw, ctx))
-            except _BadRow as exc:
+            except FieldProblem as exc:
                 problem = (exc.field, exc.reason)
         if problem is not None:
             yield Rejected(record=n, position=where, field=problem[0], reason=problem[1], raw=raw)

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import ReadContext, Rejected, make_event_id
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "task_label", "task_type_for_view"]
@@ -84,11 +84,6 @@ _NOTE_NO_SESSION = (
 )
 
 
-class _Bad(Exception):
-    def __init__(self, field_name: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field_name
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------- sniff
@@ -335,28 +330,28 @@ def _text_id(value: Any) -> str | None:
 
 def _timestamp(value: Any, field_name: str = "_timestamp") -> float:
     if value is None:
-        raise _Bad(field_name, "missing _timestamp")
+        raise FieldProblem(field_name, "missing _timestamp")
     if isinstance(value, bool):
-        raise _Bad(field_name, "_timestamp is not a number")
+        raise FieldProblem(field_name, "_timestamp is not a number")
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise _Bad(field_name, "_timestamp is not a number") from None
+            raise FieldProblem(field_name, "_timestamp is not a number") from None
     if not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _Bad(field_name, "_timestamp is not a number")
+        raise FieldProblem(field_name, "_timestamp is not a number")
     # Prodigy writes Unix seconds; milliseconds or garbage would land centuries away.
     if not 0 < value < 1e11:
-        raise _Bad(field_name, f"_timestamp {value!r} is not Unix seconds")
+        raise FieldProblem(field_name, f"_timestamp {value!r} is not Unix seconds")
     return float(value)
 
 
 def _input_hash(task: dict[str, Any], fallback: Any = None) -> str:
     value = task.get("_input_hash", fallback)
     if value is None:
-        raise _Bad("_input_hash", "missing _input_hash")
+        raise FieldProblem("_input_hash", "missing _input_hash")
     if isinstance(value, (bool, dict, list, float)) or value == "":
-        raise _Bad("_input_hash", "_input_hash is not an integer or string")
+        raise FieldProblem("_input_hash", "_input_hash is not an integer or string")
     return str(value)
 
 
@@ -497,7 +492,7 @@ def _map_line(
         try:
             vts = _timestamp(version.get("_timestamp"))
             vitem = _input_hash(version, task.get("_input_hash"))
-        except _Bad as exc:
+        except FieldProblem as exc:
             out.append(Rejected(n, vwhere, exc.field, exc.reason, raw))
             continue
         if "_view_id" not in version and _view(task) is not None:
@@ -644,5 +639,5 @@ def _read_line(
         return
     try:
         yield from _map_line(task, n, raw, sessions, ctx)
-    except _Bad as exc:
+    except FieldProblem as exc:
         yield Rejected(n, where, exc.field, exc.reason, raw)
