@@ -31,6 +31,7 @@ __all__ = [
     "ReadOptions",
     "Rejected",
     "make_event_id",
+    "text_file_problem",
     "to_utc",
 ]
 
@@ -126,3 +127,12 @@ def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def text_file_problem(head: bytes, kind: str) -> str | None:
+    """Why a file that should be UTF-8 text (`kind`: "CSV", "JSONL") cannot be read, or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"not UTF-8 text (UTF-16): save the file as UTF-8 {kind}"
+    if b"\x00" in head:
+        return f"binary data, not {kind} text"
+    return None

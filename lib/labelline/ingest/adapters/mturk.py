@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, text_file_problem
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "parse_mturk_time"]
@@ -641,14 +641,6 @@ class _LineFeed:
             self._ctx.progress(self.bytes_read)
 
 
-def _file_problem(head: bytes) -> str | None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "not UTF-8 text (UTF-16): save the file as UTF-8 CSV"
-    if b"\x00" in head:
-        return "binary data, not CSV text"
-    return None
-
-
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
     """Yield label/review events and rejected rows in file order."""
     try:
@@ -661,7 +653,7 @@ def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
         if not head.strip():
             ctx.note("empty file")
             return
-        problem = _file_problem(head)
+        problem = text_file_problem(head, "CSV")
         if problem is not None:
             yield Rejected(0, "file", None, problem, head[:256].decode("utf-8", "backslashreplace"))
             return

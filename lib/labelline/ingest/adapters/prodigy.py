@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, text_file_problem
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "task_label", "task_type_for_view"]
@@ -589,11 +589,9 @@ def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
         if not head.strip():
             ctx.note("empty file")
             return
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            yield Rejected(0, "file", None, "not UTF-8 text (UTF-16): save the file as UTF-8", _raw_text(head[:256]))
-            return
-        if b"\x00" in head:
-            yield Rejected(0, "file", None, "binary data, not JSONL text", _raw_text(head[:256]))
+        problem = text_file_problem(head, "JSONL")
+        if problem is not None:
+            yield Rejected(0, "file", None, problem, _raw_text(head[:256]))
             return
         fh.seek(0)
         sessions = _Sessions(ctx.options.prodigy_break_s)
