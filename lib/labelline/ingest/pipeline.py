@@ -176,7 +176,7 @@ def _run(
     if snap.files:
         run_sql(con, f"CREATE TEMP TABLE diff AS {sql_text('ingest/diff')}", {"files": list(snap.files)})
     else:
-        run_sql(con, "CREATE TEMP TABLE diff AS SELECT _seq, 'new' AS status, NULL::VARCHAR AS old_file "
+        run_sql(con, "CREATE TEMP TABLE diff AS SELECT _seq, 'new' AS status "
                     "FROM checked WHERE _reason IS NULL")
     counts = dict(run_sql(con, "SELECT status, count(*) FROM diff GROUP BY status"))
     summary.ingested = counts.get("new", 0)
