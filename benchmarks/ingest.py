@@ -7,8 +7,9 @@ alternating order, `--repeats` times; medians are reported.
     python benchmarks/ingest.py --rows 1000000 10000000
     python benchmarks/ingest.py --label-studio 100000
 
-Ends with one line of key=value figures per size, e.g.
-``rows=10000000 store_s=... pandas_s=... speedup=... rows_per_s=... peak_mb=...``.
+Ends with one line of key=value figures for the largest size (smaller sizes are printed
+above it as ``#`` comments), e.g. ``rows=10000000 store_s=... pandas_s=... speedup=...
+rows_per_s=... peak_mb=... pandas_peak_mb=... label_studio_annotations=... label_studio_s=...``.
 """
 
 from __future__ import annotations
@@ -162,14 +163,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for rows in args.rows:
-        res = bench_csv(int(rows), args.repeats, args.work)
-        lines.append(" ".join(f"{k}={v}" for k, v in res.items()))
+    results = [bench_csv(int(rows), args.repeats, args.work) for rows in args.rows]
+    for res in results[:-1]:  # smaller sizes as comments; the last line is the largest size
+        print("# " + " ".join(f"{k}={v}" for k, v in res.items()))
+    final = dict(results[-1]) if results else {}
     if args.label_studio:
-        res = bench_label_studio(args.label_studio, args.work)
-        lines.append(" ".join(f"{k}={v}" for k, v in res.items()))
-    print("\n".join(lines))
+        final.update(bench_label_studio(args.label_studio, args.work))
+    print(" ".join(f"{k}={v}" for k, v in final.items()))
 
 
 if __name__ == "__main__":

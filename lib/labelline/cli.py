@@ -84,7 +84,7 @@ def ingest(
         annotator_map=mapping, mturk_fee_pct=mturk_fee_pct, prodigy_break_s=prodigy_break_s,
     )
     event_store = _store(store)
-    with _progress_bar(enabled=err.is_terminal) as on_progress:
+    with _ProgressBar(enabled=err.is_terminal) as on_progress:
         summary = ingest_paths(paths, event_store, fmt=format, options=options, progress=on_progress)
     if not summary.files:
         err.print("labelline ingest: no files found in " + ", ".join(map(str, paths)))
@@ -113,7 +113,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-class _progress_bar:
+class _ProgressBar:
     """A transient bar per file, drawn only on a terminal (never into --json output)."""
 
     def __init__(self, enabled: bool) -> None:

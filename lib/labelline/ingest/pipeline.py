@@ -125,7 +125,9 @@ def ingest_file(
         run_sql(con, "SET TimeZone = 'UTC'")
         run_sql(con, f"SET memory_limit = '{WORK_MEMORY}'")
         run_sql(con, "SET temp_directory = ?", [str(work_dir)])
-        run_sql(con, "SET enable_progress_bar = false")
+        # DuckDB tracks a query's progress only with its bar enabled; we draw our own.
+        run_sql(con, "SET enable_progress_bar = true")
+        run_sql(con, "SET enable_progress_bar_print = false")
         # Order is restored where it matters (record numbers come from row_number over the
         # source); letting DuckDB write in parallel without it is ~25 % faster.
         run_sql(con, "SET preserve_insertion_order = false")
