@@ -7,7 +7,9 @@ line"); human output goes to stdout, problems and progress to stderr.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -204,9 +206,6 @@ def demo(
     force: Annotated[bool, typer.Option(help="Rebuild the store from scratch if it exists.")] = False,
 ) -> None:
     """Build the embedded demo store: six months of a realistic labeling operation."""
-    import shutil
-    import tempfile
-
     from labelline.demo import generate_demo_events
     from labelline.ingest.pipeline import ingest_paths
 
@@ -276,12 +275,17 @@ def compact(
         float, typer.Option(help="Keep retired files this long for readers of older snapshots.")
     ] = 168.0,
 ) -> None:
-    """Merge small files from many ingests and delete files retired long enough ago."""
+    """Merge small files from many ingests; delete retired, orphaned and scratch files old enough."""
     event_store = _store(store)
     if not event_store.exists():
         err.print(f"No store at {event_store.root}.")
         raise typer.Exit(1)
     with event_store.tables.writer():
+        # Under the writer lock no ingest runs: any scratch folder left is a killed ingest's.
+        leftovers = sorted((event_store.root / "_work").glob("*")) if (event_store.root / "_work").is_dir() else []
+        for folder in leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
+        out.print(f"scratch: {len(leftovers)} folders left by interrupted ingests removed")
         for name in ("events", "quarantine", "ingests"):
             table = event_store.tables.table(name)
             assert table is not None
