@@ -209,7 +209,8 @@ def pseudonymise(con: duckdb.DuckDBPyConnection, store: EventStore) -> None:
         return
     mapping = Pseudonymiser.for_store(store.root).mapping(workers)
     if mapping:
-        worker_map = pa.table({"raw": list(mapping), "pseudonym": list(mapping.values())})
-        con.register("worker_map", worker_map)
+        # A small table by plain inserts: registering Arrow data would import pandas (seconds, cold).
+        run_sql(con, "CREATE OR REPLACE TEMP TABLE worker_map (raw VARCHAR, pseudonym VARCHAR)")
+        con.executemany("INSERT INTO worker_map VALUES (?, ?)", list(mapping.items()))
         run(con, "ingest/pseudonymise")
 
