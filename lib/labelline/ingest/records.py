@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 __all__ = [
     "Adapter",
@@ -31,6 +32,7 @@ __all__ = [
     "ReadOptions",
     "Rejected",
     "make_event_id",
+    "open_text_file",
     "text_file_problem",
     "to_utc",
 ]
@@ -136,3 +138,26 @@ def text_file_problem(head: bytes, kind: str) -> str | None:
     if b"\x00" in head:
         return f"binary data, not {kind} text"
     return None
+
+
+@contextmanager
+def open_text_file(ctx: ReadContext, kind: str) -> Iterator[tuple[BinaryIO | None, Rejected | None]]:
+    """Open a line-based text export: (file at its start, None) when readable; (None, why)
+    when it cannot be opened or is not UTF-8 text; (None, None) when empty (noted)."""
+    try:
+        fh = ctx.path.open("rb")
+    except OSError as exc:
+        yield None, Rejected(None, "file", None, f"cannot open file: {exc.strerror or exc}", None)
+        return
+    with fh:
+        head = fh.read(65536)
+        if not head.strip():
+            ctx.note("empty file")
+            yield None, None
+            return
+        problem = text_file_problem(head, kind)
+        if problem is not None:
+            yield None, Rejected(0, "file", None, problem, head[:256].decode("utf-8", "backslashreplace"))
+            return
+        fh.seek(0)
+        yield fh, None

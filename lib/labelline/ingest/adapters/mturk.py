@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, text_file_problem
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, open_text_file
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "parse_mturk_time"]
@@ -643,21 +643,11 @@ class _LineFeed:
 
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
     """Yield label/review events and rejected rows in file order."""
-    try:
-        fh = ctx.path.open("rb")
-    except OSError as exc:
-        yield Rejected(None, "file", None, f"cannot open file: {exc.strerror or exc}", None)
-        return
-    with fh:
-        head = fh.read(_HEAD_BYTES)
-        if not head.strip():
-            ctx.note("empty file")
-            return
-        problem = text_file_problem(head, "CSV")
+    with open_text_file(ctx, "CSV") as (fh, problem):
         if problem is not None:
-            yield Rejected(0, "file", None, problem, head[:256].decode("utf-8", "backslashreplace"))
+            yield problem
+        if fh is None:
             return
-        fh.seek(0)
         feed = _LineFeed(fh, ctx)
         yield from _read_rows(feed, ctx)
         feed.done()

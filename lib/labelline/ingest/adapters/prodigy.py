@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, text_file_problem
+from labelline.ingest.records import FieldProblem, ReadContext, Rejected, make_event_id, open_text_file
 from labelline.schema import EVENT_COLUMNS
 
 __all__ = ["name", "source", "sniff", "read", "task_label", "task_type_for_view"]
@@ -579,21 +579,11 @@ def _lines(fh: IO[bytes], ctx: ReadContext) -> Iterator[tuple[int, bytes, bool]]
 
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
     """Yield events and rejected lines in file order."""
-    try:
-        fh = ctx.path.open("rb")
-    except OSError as exc:
-        yield Rejected(None, "file", None, f"cannot open file: {exc.strerror or exc}", None)
-        return
-    with fh:
-        head = fh.read(_HEAD_BYTES)
-        if not head.strip():
-            ctx.note("empty file")
-            return
-        problem = text_file_problem(head, "JSONL")
+    with open_text_file(ctx, "JSONL") as (fh, problem):
         if problem is not None:
-            yield Rejected(0, "file", None, problem, _raw_text(head[:256]))
+            yield problem
+        if fh is None:
             return
-        fh.seek(0)
         sessions = _Sessions(ctx.options.prodigy_break_s)
         records = 0
         for n, line, oversized in _lines(fh, ctx):
