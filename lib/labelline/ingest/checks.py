@@ -84,15 +84,17 @@ def validate(con: duckdb.DuckDBPyConnection, ctx: ReadContext, default_source: s
 
 def validate_empty(con: duckdb.DuckDBPyConnection) -> None:
     """No staged records (unknown format, bad header): an empty `checked` keeps later steps uniform."""
+    run_sql(con, "DROP VIEW IF EXISTS staged")
     stage_python(con, iter(()))
     run_sql(con, f"CREATE TEMP TABLE checked AS {sql_text('ingest/validate')}",
                 validate_params(ReadContext(Path("-")), "none", datetime.now(timezone.utc)))
 
 
-def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str] | None:
-    """(projection onto canonical columns, reader) for a CSV or Parquet file, or None (file rejected)."""
+def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str, str] | None:
+    """(projection onto canonical columns, lenient reader, strict reader) for a CSV or Parquet
+    file, or None when the file itself is rejected."""
     try:
-        projection, reader, columns = events_adapter.stage_sql(con, ctx, kind)
+        projection, reader, strict, columns = events_adapter.stage_sql(con, ctx, kind)
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0][:300]
         reject(con, [Rejected(None, "whole file", None, f"cannot read as {kind}: {reason}", head_text(ctx.path))])
@@ -102,7 +104,7 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
         field_names = problem.split(": ", 1)[1]
         reject(con, [Rejected(0, "header", field_names, problem, ",".join(columns)[:4000])])
         return None
-    return projection, reader
+    return projection, reader, strict
 
 
 @contextmanager
@@ -126,18 +128,21 @@ def polling(con: duckdb.DuckDBPyConnection, ctx: ReadContext, progress: Progress
 
 
 def check_sql(
-    con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str, staging: tuple[str, str], now: datetime
+    con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str, staging: tuple[str, str, str], now: datetime
 ) -> None:
     """The full path for a file with problems: number every record so messages can name it."""
-    projection, reader = staging
+    projection, reader, _ = staging
     # Record numbers come from row_number() over the scan: it must follow file order.
     run_sql(con, "SET preserve_insertion_order = true")
-    if kind == "csv":
-        run_sql(con, "DELETE FROM reject_errors")
-        run_sql(con, "DELETE FROM reject_scans")
     # Read every column: when the CSV reader prunes unused ones, DuckDB (2.0) names the
     # wrong column in its reject rows. This path is for files with problems; speed is secondary.
-    run_sql(con, f"CREATE TEMP TABLE source_rows AS SELECT *, row_number() OVER () AS _row FROM {reader}")
+    try:
+        run_sql(con, f"CREATE TEMP TABLE source_rows AS SELECT *, row_number() OVER () AS _row FROM {reader}")
+    except duckdb.Error as exc:  # not even DuckDB's lenient reader can make rows of it
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        reason = " ".join(lines[:2])[:300].replace(str(ctx.path), ctx.path.name)
+        reject(con, [Rejected(None, "whole file", None, f"cannot read as {kind}: {reason}", head_text(ctx.path))])
+        return
     run_sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, _row AS _seq, _row AS _record, "
               f"NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw, false AS _insert_only FROM source_rows")
     validate(con, ctx, "csv" if kind == "csv" else "parquet", now)

@@ -36,54 +36,51 @@ def publish_fast(
     store: EventStore,
     ctx: ReadContext,
     found: Detection,
-    staging: tuple[str, str],
+    staging: tuple[str, str, str],
     summary: FileSummary,
     now: datetime,
 ) -> bool:
     """One streaming pass for a clean file: validate, hash, classify and write at once.
 
-    Returns False, having changed nothing, when the file has any bad record or repeated
-    id: then the full path re-reads it with record numbers for the quarantine.
+    Returns False, having changed nothing, when the file has any bad record, unparseable
+    line or repeated id: then the full path re-reads it with record numbers for the
+    quarantine. The pass reads strictly and stops at the first such record, so a clean
+    file is read once and a bad one costs little before the full path takes over.
     """
-    projection, reader = staging
-    run_sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, NULL::BIGINT AS _seq, "
-              f"NULL::BIGINT AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw, false AS _insert_only FROM {reader}")
+    projection, _, reader = staging
     stored_files = store.tables.files("events").files
     stored_view(con, stored_files)
     pass_dir = store.root / "_work" / summary.ingest_id / "pass"
     params = {**validate_params(ctx, default_source(found), now), "ingest_id": summary.ingest_id, "now": now}
     copy_options = "FORMAT parquet, COMPRESSION zstd, RETURN_STATS true, FILE_SIZE_BYTES '192MB', ROW_GROUP_SIZE 122880"
     by_class: dict[str, list[tuple[Path, int, int]]] = {}
-    if stored_files:
+    classify = "ingest/classify" if stored_files else "ingest/classify_first"
+    partition = ", PARTITION_BY (_class)" if stored_files else ""
+    try:
+        run_sql(con, f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {projection}, NULL::BIGINT AS _seq, "
+                     "NULL::BIGINT AS _record, NULL::VARCHAR AS _position, NULL::VARCHAR AS _raw, "
+                     f"false AS _insert_only FROM {reader}")
         written = run_sql(
             con,
-            f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {sql_text('ingest/classify')}) "
-            f"TO '{sql_path(pass_dir)}' ({copy_options}, PARTITION_BY (_class))",
+            f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {sql_text(classify)}) "
+            f"TO '{sql_path(pass_dir)}' ({copy_options}{partition})",
             params,
         )
-        for filename, rows, size, *_ in written:
-            cls = Path(filename).parent.name.split("=", 1)[1]
+    except duckdb.Error:
+        # A line the strict reader cannot parse, or a record that breaks a rule
+        # (classify_first raises on it): the full path will name each one.
+        shutil.rmtree(pass_dir, ignore_errors=True)
+        return False
+    for filename, rows, size, *_ in written:
+        if rows:
+            parent = Path(filename).parent.name
+            cls = parent.split("=", 1)[1] if stored_files else "new"
             by_class.setdefault(cls, []).append((Path(filename), rows, size))
-    else:
-        # Into an empty store every good row is new: write them, then check nothing was left out.
-        written = run_sql(
-            con,
-            f"COPY (WITH checked AS ({sql_text('ingest/validate')}) {sql_text('ingest/classify_first')}) "
-            f"TO '{sql_path(pass_dir)}' ({copy_options})",
-            params,
-        )
-        by_class["new"] = [(Path(f), rows, size) for f, rows, size, *_ in written if rows]
-        records = run_sql(con, f"SELECT count(*) FROM {reader}")[0][0]
-        missing = records - sum(rows for _, rows, _ in by_class["new"])
-        if missing:
-            by_class["bad"] = [(pass_dir, missing, 0)]
     count = {cls: sum(r for _, r, _ in files) for cls, files in by_class.items()}
-    csv_rejects = run_sql(con, "SELECT count(*) FROM reject_errors")[0][0] if found.variant == "csv" else 0
     ids = [str(f) for cls in ("new", "updated", "unchanged") for f, _, _ in by_class.get(cls, [])]
     kept = [str(f) for cls in ("new", "updated") for f, _, _ in by_class.get(cls, [])]
     if (
         count.get("bad", 0)
-        or csv_rejects
         or (ids and run_sql(con, sql_text("ingest/repeated_ids"), {"files": ids})[0][0])
         or (kept and any(Pseudonymiser.is_identifying(w) for (w,) in
                          run_sql(con, sql_text("ingest/written_workers"), {"files": kept})))

@@ -90,8 +90,11 @@ def header_problem(columns: list[str], has_project: bool) -> str | None:
     return f"missing required column(s): {', '.join(missing)}" if missing else None
 
 
-def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str, list[str]]:
-    """The projection onto canonical columns, the reader expression, and the file's columns.
+def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tuple[str, str, str, list[str]]:
+    """The projection onto canonical columns, a lenient and a strict reader, and the file's columns.
+
+    The lenient reader records unparseable lines in DuckDB's reject tables (for the
+    quarantine); the strict one raises at the first (for the one-pass fast path).
 
     Columns are matched by name, case-insensitively; absent canonical columns are
     NULL and filled by the validation defaults. Column names come from the file, so
@@ -107,8 +110,9 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
         # value becomes a reject with its line and column); everything else stays text.
         types = ", ".join(f"'{_escape(c)}': '{_CSV_TYPES.get(c.lower(), 'VARCHAR')}'" for c in found)
         reader = f"read_csv({literal}, columns = {{{types}}}, {options})"
+        strict = f"read_csv({literal}, columns = {{{types}}}, header = true)"
     else:
-        reader = f"read_parquet({literal})"
+        reader = strict = f"read_parquet({literal})"
         found = [row[0] for row in con.execute(f"describe select * from {reader} limit 0").fetchall()]
     by_lower = {c.lower(): c for c in found}
     select = []
@@ -118,7 +122,7 @@ def stage_sql(con: duckdb.DuckDBPyConnection, ctx: ReadContext, kind: str) -> tu
     extra = sorted(c for c in found if c.lower() not in EVENT_COLUMNS)
     if extra:
         ctx.note(f"ignored column(s) not in the event schema: {', '.join(extra)}")
-    return ", ".join(select), reader, found
+    return ", ".join(select), reader, strict, found
 
 
 def read(ctx: ReadContext) -> Iterator[dict[str, Any] | Rejected]:
