@@ -136,7 +136,7 @@ def ingest_file(
             store.tables.ensure()
             _run(con, store, ctx, found, summary, progress)
             summary.notes.extend(n for n in ctx.notes if n not in summary.notes)
-            log_ingest(store, summary, started_at, _fingerprint(path))
+            log_ingest(con, store, summary, started_at, _fingerprint(path))
     finally:
         con.close()
         shutil.rmtree(work_dir, ignore_errors=True)

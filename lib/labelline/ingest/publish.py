@@ -21,7 +21,7 @@ from labelline.ingest.detect import Detection
 from labelline.ingest.privacy import Pseudonymiser
 from labelline.ingest.records import ReadContext
 from labelline.ingest.summary import FileSummary
-from labelline.schema import EVENT_COLUMNS, INGEST_LOG_SCHEMA
+from labelline.schema import EVENT_COLUMNS
 from labelline.sql import query, sql_text
 from labelline.store import EventStore
 from labelline.store.tables import WrittenFile
@@ -207,7 +207,7 @@ def write_quarantine(
     params = {"ingest_id": summary.ingest_id, "now": now, "source_file": str(ctx.path), "format": found.format}
     rows = con.sql(sql_text("ingest/quarantine_rows"), params=params).to_arrow_table()
     count = rows.num_rows
-    for rec in rows.slice(0, 20).to_pylist():
+    for rec in rows.select(["record", "position", "field", "reason"]).slice(0, 20).to_pylist():
         where = f"record {rec['record']}" if rec["record"] is not None else "file"
         if rec["position"] and rec["position"] != where:
             where += f" ({rec['position']})"
@@ -228,8 +228,10 @@ def write_quarantine(
     return count
 
 
-def log_ingest(store: EventStore, summary: FileSummary, started_at: datetime, fingerprint: str) -> None:
-    row = {
+def log_ingest(
+    con: duckdb.DuckDBPyConnection, store: EventStore, summary: FileSummary, started_at: datetime, fingerprint: str
+) -> None:
+    row = con.sql(sql_text("ingest/log_row"), params={
         "ingest_id": summary.ingest_id,
         "started_at": started_at,
         "finished_at": datetime.now(timezone.utc),
@@ -242,6 +244,5 @@ def log_ingest(store: EventStore, summary: FileSummary, started_at: datetime, fi
         "unchanged": summary.unchanged,
         "quarantined": summary.quarantined,
         "events_version": summary.events_version,
-    }
-    store.tables.append_rows("ingests", pa.Table.from_pylist([row], schema=INGEST_LOG_SCHEMA))
-
+    }).to_arrow_table()
+    store.tables.append_rows("ingests", row)
