@@ -38,12 +38,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
+import orjson
 
-try:  # optional speed-up for raw record text; everything works without it
-    import orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None  # type: ignore[assignment]
-
+from labelline.ingest.adapters._ls_labels import _canon, _dumps, _group_answer, _label_text, _result_label
+from labelline.ingest.adapters._ls_privacy import _scrub_annotation, _scrub_cells, _scrub_deep, _scrub_flat
 from labelline.ingest.records import ReadContext, Rejected, make_event_id, to_utc
 
 __all__ = ["name", "read", "sniff", "source"]
@@ -66,12 +64,6 @@ _LOCATE_LIMIT = 1 << 30
 # lead_time counts idle time and some versions double-counted it; beyond this we keep
 # the value (KPIs cap it) but say how many there were.
 _LONG_LEAD_TIME_S = 8 * 3600
-_REDACTED = "[redacted]"
-_PERSONAL_KEYS = frozenset({"email", "first_name", "last_name", "username"})
-_USER_FIELDS = ("completed_by", "updated_by", "created_by", "last_created_by", "reviewed_by")
-# Plain-text fields that hold an e-mail ("created_username": "ann@x.org, 11"; JSON_MIN annotator).
-_PERSONAL_TEXT_KEYS = frozenset({"created_username", "annotator", "email", "first_name", "last_name", "username"})
-_EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Result types, strongest first: a config with boxes and a comment box is box work.
 _TASK_TYPE_BY_RESULT = (
@@ -95,8 +87,6 @@ _TASK_TYPE_BY_RESULT = (
 )
 _TASK_TYPE_RANK = {t: i for i, (t, _) in enumerate(_TASK_TYPE_BY_RESULT)}
 
-# Keys inside a result value that describe the region, not the answer.
-_VALUE_NOISE = frozenset({"id", "original_width", "original_height", "image_rotation", "type"})
 # Keys that mark a dict as the value of a labeling control (JSON_MIN/CSV shape test).
 _VALUE_KEYS = frozenset(
     {
@@ -107,11 +97,6 @@ _VALUE_KEYS = frozenset(
     }
 )  # fmt: skip
 
-# Value keys that hold a set of labels: their order is click order, not meaning.
-_SET_KEYS = frozenset(
-    {"choices", "labels", "rectanglelabels", "polygonlabels", "keypointlabels", "brushlabels",
-     "ellipselabels", "hypertextlabels", "paragraphlabels", "timeserieslabels", "htmllabels"}
-)  # fmt: skip
 # JSON_MIN/CSV columns written by the exporter itself. It writes them after the task
 # data, so they win over a data key of the same name - except "id" in newer CSV
 # exports, where the data is written last and a data "id" replaces the task id.
@@ -1450,137 +1435,6 @@ def _value_types(values: list[dict[str, Any]]) -> set[str]:
 # --------------------------------------------------------------------------- labels
 
 
-def _answer_from_results(result: list[Any]) -> Any:
-    """The answer of a result list, grouped by control; None when there is none.
-
-    Region ids, sizes and per-result bookkeeping are dropped so two annotators who
-    drew the same thing get the same label. Relations reference region ids and are
-    left out.
-    """
-    groups = _result_groups(result)
-    answers = {k: a for k, v in groups.items() if (a := _group_answer(v)) is not None}
-    if not answers:
-        return None
-    return next(iter(answers.values())) if len(answers) == 1 else answers
-
-
-def _result_label(result: list[Any]) -> str | None:
-    """``_label_text(_answer_from_results(result))``, without building and re-encoding
-    region objects in the common one-control case (this runs once per annotation)."""
-    groups = _result_groups(result)
-    if len(groups) == 1:
-        values = next(iter(groups.values()))
-        answer = _group_answer(values, as_text=True)
-        return answer if isinstance(answer, str) or answer is None else _dumps(answer)
-    return _label_text(_answer_from_results(result))
-
-
-def _result_groups(result: list[Any]) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in result:
-        if isinstance(r, dict):
-            value = r.get("value")
-            if isinstance(value, dict):
-                control = r.get("from_name") or r.get("type") or ""
-                groups.setdefault(str(control), []).append(value)
-    return groups
-
-
-def _group_answer(values: list[dict[str, Any]], as_text: bool = False) -> Any:
-    """One control's answer: a choice string, a sorted list of choices, or sorted regions.
-
-    With ``as_text`` a region list comes back as its JSON text (same text ``_dumps``
-    would give), which saves encoding every region twice.
-    """
-    if len(values) == 1:
-        choices = values[0].get("choices")
-        if len(values[0]) == 1 and type(choices) is list and len(choices) == 1 and type(choices[0]) is str:
-            return choices[0]
-    cleaned = [{k: v for k, v in value.items() if k not in _VALUE_NOISE} for value in values]
-    for kind in ("choices", "taxonomy", "text"):
-        if cleaned and all(len(c) == 1 and isinstance(c.get(kind), list) for c in cleaned):
-            items: list[Any] = [x for c in cleaned for x in c[kind]]
-            if kind == "taxonomy":
-                items = ["/".join(map(str, p)) if isinstance(p, list) else p for p in items]
-            if not all(isinstance(x, str) for x in items):
-                break
-            if kind != "text":
-                items = sorted(set(items))
-            if not items:
-                return None
-            if len(items) == 1:
-                return items[0]
-            return _dumps(items) if as_text else items
-    texts = sorted(_dumps(_canon(c) if _needs_canon(c) else c) for c in cleaned if c)
-    if not texts:
-        return None
-    if as_text:
-        return "[" + ",".join(texts) + "]"
-    return [json.loads(t) for t in texts]
-
-
-def _needs_canon(value: dict[str, Any]) -> bool:
-    """False when ``_canon`` would change nothing (no nested dicts, no list to sort)."""
-    return any(type(v) is dict or (type(v) is list and len(v) > 1) for v in value.values())
-
-
-def _canon(value: Any, key: str | None = None) -> Any:
-    """Order-free form: label sets (``labels``, ``choices``...) sorted; everything else
-    (points, rankings, text lines) keeps its order because there the order is the answer.
-    """
-    if isinstance(value, dict):
-        return {k: _canon(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_canon(v) for v in value]
-        if key in _SET_KEYS and all(isinstance(v, str) for v in items):
-            return sorted(items)
-        return items
-    return value
-
-
-def _label_text(answer: Any) -> str | None:
-    if answer is None:
-        return None
-    if isinstance(answer, str):
-        return answer
-    return _dumps(answer)
-
-
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-_encode_str = json.encoder.encode_basestring  # what the encoder above uses for strings
-
-
-def _fast_encoder() -> Any:
-    """The C encoder ``_ENCODER`` builds on every call, built once (halves the cost of
-    small dumps). No cycle check: parsed JSON cannot contain cycles. None when the
-    interpreter has no C accelerator or its output differs from ``_ENCODER``'s."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    try:
-        encoder = make(None, str, _encode_str, None, ":", ",", True, False, True)
-        sample = {"b": [1.5, "\u00e9\"", None, True], "a": 10**20}
-        if "".join(encoder(sample, 0)) != _ENCODER.encode(sample):
-            return None
-    except Exception:  # noqa: BLE001 - any surprise means: use the portable path
-        return None
-    return encoder
-
-
-def _dumps(value: Any) -> str:
-    """Compact, key-sorted JSON: the same value always gives the same text.
-
-    Always the standard library, never orjson: labels and meta are hashed to detect
-    changes, so their text must not depend on which JSON library is installed.
-    """
-    if _C_ENCODER is not None:
-        return "".join(_C_ENCODER(value, 0))
-    return _ENCODER.encode(value)
-
-
-_C_ENCODER = _fast_encoder()
-
-
 # --------------------------------------------------------------------------- small helpers
 
 
@@ -1642,86 +1496,18 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _scrub_user(value: Any) -> Any:
-    if isinstance(value, dict) and _PERSONAL_KEYS & value.keys():
-        return {k: (_REDACTED if k in _PERSONAL_KEYS else v) for k, v in value.items()}
-    return value
-
-
-def _scrub_annotation(record: dict[str, Any]) -> dict[str, Any]:
-    """The record for quarantine: no e-mails or names (raw text must not leak them
-    either), and no nested reviews (each review keeps its own raw text)."""
-    cb = record.get("completed_by")
-    if not (
-        "reviews" in record
-        or "created_username" in record
-        or type(cb) is dict
-        or type(record.get("created_by")) is dict
-        or type(record.get("updated_by")) is dict
-        or type(record.get("last_created_by")) is dict
-        or type(record.get("reviewed_by")) is dict
-    ):
-        return record
-    out = dict(record)
-    out.pop("reviews", None)
-    for key in _USER_FIELDS:
-        value = out.get(key)
-        if type(value) is dict:
-            out[key] = _scrub_user(value)
-    if "created_username" in out:
-        out["created_username"] = _REDACTED
-    return out
-
-
-def _scrub_flat(row: dict[str, Any]) -> dict[str, Any]:
-    annotator = row.get("annotator")
-    if isinstance(annotator, str) and "@" in annotator:
-        return {**row, "annotator": _REDACTED}
-    if isinstance(annotator, dict):
-        return {**row, "annotator": _scrub_user(annotator)}
-    return row
-
-
-def _scrub_deep(value: Any, depth: int = 0) -> Any:
-    """Redact user objects anywhere in a rejected task (bounded depth: records can be odd)."""
-    if depth > 6:
-        return value
-    if isinstance(value, dict):
-        if _PERSONAL_KEYS & value.keys():
-            value = _scrub_user(value)
-        return {
-            k: (_REDACTED if _personal_text(k, v) else _scrub_deep(v, depth + 1))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub_deep(v, depth + 1) for v in value]
-    return value
-
-
-def _personal_text(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or key not in _PERSONAL_TEXT_KEYS:
-        return False
-    return key != "annotator" or "@" in value  # an annotator id is not personal
-
-
-def _scrub_cells(cells: list[str]) -> list[str]:
-    """CSV cells of a row that could not be read by column: redact what looks like an e-mail."""
-    return [_REDACTED if "@" in c and _EMAILISH.match(c.strip()) else c for c in cells]
-
-
 def _clip(text: str) -> str:
     return text if len(text) <= _RAW_LIMIT else text[:_RAW_LIMIT] + "...[truncated]"
 
 
 def _raw_text(value: Any) -> str:
-    """The record as JSON text for quarantine; orjson when present (raw text is not hashed,
-    and it is built for every event, so it is the hot path)."""
+    """The record as JSON text for quarantine: orjson, as it is built for every event (the hot
+    path) and not hashed; the standard library for what orjson refuses (integers over 64 bits)."""
     text: str | None = None
-    if orjson is not None:
-        try:
-            text = orjson.dumps(value, default=str).decode("utf-8")
-        except (TypeError, ValueError):
-            text = None
+    try:
+        text = orjson.dumps(value, default=str).decode("utf-8")
+    except (TypeError, ValueError):
+        text = None
     if text is None:
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
