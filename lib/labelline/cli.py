@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -111,8 +112,141 @@ def ingest(
                 f"total: {t['records']} records: {t['ingested']} new, {t['updated']} updated, "
                 f"{t['unchanged']} unchanged, {t['quarantined']} quarantined"
             )
+    if summary.ok:
+        _prepare_kpi_tables(event_store)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _prepare_kpi_tables(event_store: EventStore) -> None:
+    """Build the KPI tables for the new snapshot now, so the dashboard's next refresh is fast."""
+    from labelline.kpis.tables import build_kpi_tables
+    from labelline.rates import RatesError
+
+    try:
+        if err.is_terminal:
+            with err.status("preparing the KPI tables") as spinner:
+                build_kpi_tables(event_store, progress=lambda step: spinner.update(f"preparing KPI table {step}"))
+        else:
+            build_kpi_tables(event_store)
+    except RatesError as exc:
+        # The events are in; only the prices are blocked, and the KPI commands will say so again.
+        err.print(f"KPI tables not prepared: {exc}", markup=False)
+
+
+def _filter_from(since, until, project, task_type, stage, tier, org, worker):  # noqa: ANN001, ANN202
+    from pydantic import ValidationError
+
+    from labelline.kpis.filters import KpiFilter
+
+    try:
+        return KpiFilter(since=since, until=until, projects=project, task_types=task_type, stages=stage,
+                         tiers=tier, orgs=org, workers=worker)
+    except ValidationError as exc:
+        err.print("labelline: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
+        raise typer.Exit(2) from None
+
+
+def _open_kpis(path: Path | None):  # noqa: ANN202
+    from labelline.kpis.session import open_kpis
+    from labelline.rates import RatesError
+
+    try:
+        return open_kpis(_store(path))
+    except RatesError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+
+
+_Many = Optional[list[str]]
+SinceOption = Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="First day (UTC), inclusive.")]
+UntilOption = Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), inclusive.")]
+ProjectOption = Annotated[_Many, typer.Option("--project", help="Only this project (repeatable).")]
+TaskTypeOption = Annotated[_Many, typer.Option("--task-type", help="Only this task type (repeatable).")]
+StageOption = Annotated[_Many, typer.Option("--stage", help="Only this stage (repeatable).")]
+TierOption = Annotated[_Many, typer.Option("--tier", help="Only this tier (repeatable).")]
+OrgOption = Annotated[_Many, typer.Option("--org", help="Only this org (repeatable).")]
+WorkerOption = Annotated[_Many, typer.Option("--worker", help="Only this worker (repeatable).")]
+CapOption = Annotated[float, typer.Option("--touch-cap-s", help="Cap on one event's touch time, seconds.")]
+
+_HEADLINE_LABELS = (
+    ("events", "events", "{:,}"), ("items", "items", "{:,}"), ("workers", "workers", "{:,}"),
+    ("finished_items", "items finished", "{:,}"), ("throughput_per_day", "throughput (items/day)", "{:,.1f}"),
+    ("backlog_items", "backlog (items)", "{:,}"),
+    ("touch_p50_s", "touch time p50 (s)", "{:,.1f}"), ("touch_p90_s", "touch time p90 (s)", "{:,.1f}"),
+    ("touch_p95_s", "touch time p95 (s)", "{:,.1f}"), ("touch_mean_s", "touch time mean (s)", "{:,.1f}"),
+    ("touch_capped_events", "touch times capped", "{:,}"),
+    ("cycle_p50_h", "cycle time p50 (h)", "{:,.1f}"), ("cycle_p95_h", "cycle time p95 (h)", "{:,.1f}"),
+    ("cost_total", "cost total", "{:,.2f}"), ("cost_per_label", "cost per label", "{:,.3f}"),
+    ("cost_per_accepted_label", "cost per accepted label", "{:,.3f}"),
+    ("cost_per_correct_label", "cost per correct label", "{:,.3f}"),
+    ("unpriced_events", "unpriced events", "{:,}"),
+    ("first_pass_acceptance", "first-pass acceptance", "{:.1%}"), ("rework_rate", "rework rate", "{:.1%}"),
+    ("rejection_rate", "review rejection rate", "{:.1%}"), ("gold_accuracy", "gold accuracy", "{:.1%}"),
+    ("percent_agreement", "percent agreement", "{:.1%}"), ("fleiss_kappa", "Fleiss' kappa", "{:.3f}"),
+    ("krippendorff_alpha", "Krippendorff's alpha", "{:.3f}"), ("agreement_items", "items with overlap", "{:,}"),
+)
+
+
+@app.command()
+def kpis(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    project: ProjectOption = None,
+    task_type: TaskTypeOption = None,
+    stage: StageOption = None,
+    tier: TierOption = None,
+    org: OrgOption = None,
+    worker: WorkerOption = None,
+    touch_cap_s: CapOption = 3600.0,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The headline numbers: volume, throughput, touch time, cost, acceptance, rework, gold, agreement."""
+    from labelline.kpis.headline import headline
+
+    flt = _filter_from(since and since.date(), until and until.date(), project, task_type, stage, tier, org, worker)
+    with _open_kpis(store) as session:
+        data = headline(session, flt, cap_s=touch_cap_s)
+    if as_json:
+        _print_json(data)
+        return
+    if not data["events"]:
+        out.print(f"No events match ({flt.describe()}). Ingest a file with `labelline ingest FILE`, "
+                  "build the demo with `labelline demo`, or widen the filter.")
+        return
+    table = Table(f"KPIs: {flt.describe()}", "", box=None, pad_edge=False, show_header=False)
+    for key, label, fmt in _HEADLINE_LABELS:
+        value = data[key]
+        table.add_row(label, "n/a" if value is None else fmt.format(value))
+    out.print(table)
+
+
+@app.command()
+def scorecards(
+    out_path: Annotated[Path, typer.Option("--out", help="Write to FILE.csv or FILE.xlsx.")],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    project: ProjectOption = None,
+    task_type: TaskTypeOption = None,
+    tier: TierOption = None,
+    org: OrgOption = None,
+    worker: WorkerOption = None,
+    touch_cap_s: CapOption = 3600.0,
+    store: StoreOption = None,
+) -> None:
+    """One row per annotator (volume, speed, acceptance, rework, gold, agreement, skill, cost) to CSV or XLSX."""
+    from labelline.kpis.scorecards import export_scorecards
+    from labelline.kpis.scorecards import scorecards as build
+
+    if out_path.suffix.lower() not in (".csv", ".xlsx"):
+        err.print(f"labelline scorecards: {out_path}: choose a .csv or .xlsx file")
+        raise typer.Exit(2)
+    flt = _filter_from(since and since.date(), until and until.date(), project, task_type, None, tier, org, worker)
+    with _open_kpis(store) as session:
+        frame = build(session, flt, cap_s=touch_cap_s)
+    export_scorecards(frame, out_path, flt)
+    out.print(f"{len(frame):,} annotators written to {out_path}", markup=False)
 
 
 class _ProgressBar:
@@ -224,6 +358,8 @@ def demo(
         summary = ingest_paths([path], event_store, fmt="events")
     f = summary.files[0]
     out.print(f"demo store at {event_store.root}: {f.ingested:,} events ingested, {f.quarantined} quarantined")
+    if summary.ok:
+        _prepare_kpi_tables(event_store)
     if not summary.ok:
         raise typer.Exit(1)
 

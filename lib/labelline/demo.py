@@ -12,6 +12,7 @@ left open (a backlog). The simulator issue will later produce this from a calibr
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -120,7 +121,7 @@ def generate_demo_events(seed: int = 7, start: date = date(2026, 5, 1), days: in
                 if created[i] >= end:
                     continue
                 item_id = f"{project.name[:4]}-{week:02d}-{i:05d}"
-                gold = project.classes[truth[i]] if is_gold[i] else None
+                gold = _answer(project, truth[i], item_id) if is_gold[i] else None
                 queued = float(created[i])
                 speedup = 1.0
                 common = {"source": "demo", "source_ref": source_ref, "project": project.name, "batch": batch,
@@ -132,7 +133,7 @@ def generate_demo_events(seed: int = 7, start: date = date(2026, 5, 1), days: in
                         guess = truth[i] if model_right else rng.integers(0, len(project.classes))
                         ev.add(**common, stage="prelabel", attempt=1, worker_id=_MODEL, tier="model", org="model",
                                queued_at=_ts(queued), started_at=_ts(done - 2), submitted_at=_ts(done), active_s=2.0,
-                               outcome="submitted", label=project.classes[guess], cost=None,
+                               outcome="submitted", label=_answer(project, guess, item_id), cost=None,
                                meta=json.dumps({"model_confidence": round(float(rng.uniform(0.5, 1)), 2)}))
                         queued, speedup = done, 0.6
                 chosen = rng.choice(len(workers), size=min(int(overlap[i]), len(workers)), replace=False)
@@ -141,7 +142,7 @@ def generate_demo_events(seed: int = 7, start: date = date(2026, 5, 1), days: in
                     worker_id, tier, org, speed, accuracy = workers[w_index]
                     start_t = _working_time(queued + rng.exponential(6 * _HOUR_S))
                     if drifter is not None and w_index == drifter and start_t > end - 28 * _DAY_S:
-                        accuracy = 0.62
+                        accuracy = 0.5
                     label_id, label, finished = _label(ev, rng, common, project, truth[i], worker_id, tier, org,
                                                        speed * speedup, accuracy, queued, start_t, 1, end)
                     if label_id is None:
@@ -157,7 +158,7 @@ def generate_demo_events(seed: int = 7, start: date = date(2026, 5, 1), days: in
                         ev.add(**common, stage="adjudicate", attempt=1, worker_id=str(rng.choice(reviewers)),
                                tier="expert", org="in_house", queued_at=_ts(t_adj - 60), started_at=_ts(t_adj),
                                submitted_at=_ts(t_adj + act), active_s=round(act, 1), outcome="resolved",
-                               label=project.classes[truth[i]] if rng.random() < 0.93 else labels_for_item[0],
+                               label=_answer(project, truth[i], item_id) if rng.random() < 0.93 else labels_for_item[0],
                                cost=None, meta=None)
     table = pa.table({c: ev.cols[c] for c in EVENT_COLUMNS})
     return table.cast(pa.schema([EVENT_SCHEMA.field(c) for c in EVENT_COLUMNS]))
@@ -174,10 +175,7 @@ def _label(ev, rng, common, project, truth, worker_id, tier, org, speed, accurac
         return None, None, None
     right = rng.random() < accuracy
     answer = truth if right else (truth + rng.integers(1, len(project.classes))) % len(project.classes)
-    label = project.classes[answer]
-    if project.task_type in ("ner", "bbox"):
-        # Structured answers are JSON text; the class of the first span or box carries the truth.
-        label = json.dumps([{"label": label, "start": int(rng.integers(0, 400))}], sort_keys=True)
+    label = _answer(project, answer, common["item_id"])
     cost = None
     if org == "mturk":
         cost = round(_MTURK_PRICE.get(project.task_type, 0.05) * (1 + _MTURK_FEE), 4)
@@ -187,11 +185,22 @@ def _label(ev, rng, common, project, truth, worker_id, tier, org, speed, accurac
     return event_id, label, start_t + act
 
 
+def _answer(project: Project, class_index: int, item_id: str) -> str:
+    """An answer as the log holds it: the class name, or JSON text for span and box tasks.
+
+    A span or box sits where the item puts it (same offset for everyone who finds it), so
+    two right answers are the same text, as a tool's canonical export makes them.
+    """
+    name = project.classes[class_index]
+    if project.task_type in ("ner", "bbox"):
+        return json.dumps([{"label": name, "start": zlib.crc32(item_id.encode()) % 400}], sort_keys=True)
+    return name
+
+
 def _review_cycle(ev, rng, common, project, truth, reviewers, label_id, label, finished, worker_id, tier, org,
                   speed, end) -> None:
     """Review a label; a rejection sends it back to its author once, then to review again."""
-    correct = label == project.classes[truth] or (project.task_type in ("ner", "bbox")
-                                                   and json.loads(label)[0]["label"] == project.classes[truth])
+    correct = label == _answer(project, truth, common["item_id"])
     for attempt in (1, 2):
         t_rev = _working_time(finished + rng.exponential(10 * _HOUR_S))
         act = float(rng.lognormal(np.log(max(project.mean_label_s * 0.4, 10)), _HANDLING_SIGMA))

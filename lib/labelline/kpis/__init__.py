@@ -1,0 +1,1 @@
+"""KPIs computed from the store: pure functions over pandas DataFrames."""

@@ -1,0 +1,66 @@
+"""A KPI session: one read-only connection to the KPI tables, and the filter in force.
+
+Every KPI function takes a session and a filter and returns a DataFrame or a small
+dataclass. A session is cheap to keep (the dashboard keeps one per store snapshot) and is
+not shared between threads: DuckDB connections are not thread-safe, so the app makes a
+cursor-like session per use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from labelline.kpis.filters import KpiFilter
+from labelline.kpis.tables import connect_kpis
+from labelline.rates import RateCard
+from labelline.sql import query
+from labelline.store import EventStore
+
+__all__ = ["KpiSession", "open_kpis", "DEFAULT_TOUCH_CAP_S"]
+
+# Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
+# longer than any single label in the demo's or the research's data, so only idle is cut.
+DEFAULT_TOUCH_CAP_S = 3600.0
+
+
+@dataclass
+class KpiSession:
+    con: duckdb.DuckDBPyConnection
+    _applied: KpiFilter | None = field(default=None, repr=False)
+
+    def use(self, flt: KpiFilter | None) -> None:
+        flt = flt or KpiFilter()
+        if flt != self._applied:
+            flt.apply(self.con)
+            self._applied = flt
+
+    def frame(self, name: str, flt: KpiFilter | None = None, **params: Any) -> pd.DataFrame:
+        """A named KPI query (``sql/kpi/<name>.sql``) as a DataFrame."""
+        self.use(flt)
+        return query(self.con, f"kpi/{name}", **params).df()
+
+    def row(self, name: str, flt: KpiFilter | None = None, **params: Any) -> dict[str, Any]:
+        """A one-row KPI query as a dict."""
+        self.use(flt)
+        cur = query(self.con, f"kpi/{name}", **params)
+        values = cur.fetchone()
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, values, strict=True)) if values else dict.fromkeys(names)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> KpiSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_kpis(store: EventStore, card: RateCard | None = None, progress=None) -> KpiSession:
+    """A session on the store's latest snapshot (the KPI tables are built if missing)."""
+    return KpiSession(connect_kpis(store, card, progress))

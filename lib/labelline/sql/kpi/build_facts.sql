@@ -1,0 +1,88 @@
+-- name: kpi/build_facts
+-- Builds table `facts`: one row per event of the snapshot, priced, with what the KPIs need
+-- precomputed once per ingest instead of once per chart. Reads the view `priced_events`.
+-- Columns beyond the event log's: day (DATE of submitted_at, UTC); cost (money, from
+-- priced_events.cost_amount), cost_basis, cost_rule, platform_fee (money); wait_s (seconds
+-- from queued_at to started_at, null where either is missing or negative); first_review
+-- (outcome of the first review/qa judgement of this event, null if never judged); reviews
+-- (how many judgements it got); gold_correct (label stage, submitted, on a gold item:
+-- label = gold_label); activity (what the money bought: labeling, overlap, prelabeling,
+-- rework, gold, skipped, review, qa, adjudication); value_adding (labeling or prelabeling).
+-- Rows are ordered by submitted_at so that date filters skip row groups.
+create or replace table facts as
+with judged as (
+    select
+        reviews_event_id as event_id,
+        arg_min(outcome, submitted_at) as first_review,
+        count(*) as reviews
+    from priced_events
+    where stage in ('review', 'qa') and reviews_event_id is not null
+    group by all
+),
+
+ranked as (
+    select
+        p.*,
+        -- The first submitted first-pass label of an item is the one it needed; later ones are overlap.
+        case
+            when p.stage = 'label' and p.attempt = 1 and p.outcome = 'submitted'
+                then row_number() over (
+                    partition by p.project, p.item_id, (p.stage = 'label' and p.attempt = 1 and p.outcome = 'submitted')
+                    order by p.submitted_at, p.event_id
+                )
+        end as label_rank,
+        bool_or(p.gold_label is not null) over (partition by p.project, p.item_id) as item_is_gold
+    from priced_events as p
+)
+
+select
+    r.event_id,
+    r.source,
+    r.project,
+    r.batch,
+    r.item_id,
+    r.task_type,
+    r.stage,
+    r.attempt,
+    r.worker_id,
+    r.tier,
+    r.org,
+    r.queued_at,
+    r.started_at,
+    r.submitted_at,
+    r.submitted_at::date as day,
+    r.active_s,
+    case
+        when r.queued_at is not null and r.started_at >= r.queued_at
+            then epoch(r.started_at - r.queued_at)
+    end as wait_s,
+    r.outcome,
+    r.label,
+    r.gold_label,
+    r.item_is_gold,
+    r.reviews_event_id,
+    coalesce(r.cost_amount, 0.0) as cost,
+    r.cost_basis,
+    r.cost_rule,
+    coalesce(r.platform_fee_amount, 0.0) as platform_fee,
+    j.first_review,
+    coalesce(j.reviews, 0) as reviews,
+    case
+        when r.stage = 'label' and r.outcome = 'submitted' and r.gold_label is not null
+            then coalesce(r.label = r.gold_label, false)
+    end as gold_correct,
+    case
+        when r.stage = 'prelabel' then 'prelabeling'
+        when r.stage = 'review' then 'review'
+        when r.stage = 'qa' then 'qa'
+        when r.stage = 'adjudicate' then 'adjudication'
+        when r.outcome = 'skipped' then 'skipped'
+        when r.attempt > 1 then 'rework'
+        when r.item_is_gold then 'gold'
+        when r.label_rank > 1 then 'overlap'
+        else 'labeling'
+    end as activity,
+    activity in ('labeling', 'prelabeling') as value_adding
+from ranked as r
+left join judged as j on j.event_id = r.event_id
+order by r.submitted_at, r.event_id

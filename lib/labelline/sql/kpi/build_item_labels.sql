@@ -1,0 +1,22 @@
+-- name: kpi/build_item_labels
+-- Builds table `item_labels`: the independent first-pass answers agreement is measured on:
+-- one row per (project, item_id, worker_id) with that worker's latest submitted label at
+-- stage 'label', attempt 1 (rework is not an independent opinion; model pre-labels are not
+-- annotators). Columns: project, item_id, task_type, worker_id, tier, org, label,
+-- gold_label, submitted_at, day.
+create or replace table item_labels as
+select
+    project,
+    item_id,
+    any_value(task_type) as task_type,
+    worker_id,
+    arg_max(tier, submitted_at) as tier,
+    arg_max(org, submitted_at) as org,
+    arg_max(label, submitted_at) as label,
+    any_value(gold_label) as gold_label,
+    max(submitted_at) as submitted_at,
+    max(submitted_at)::date as day
+from facts
+where stage = 'label' and attempt = 1 and outcome = 'submitted' and label is not null
+group by project, item_id, worker_id
+order by submitted_at

@@ -1,0 +1,195 @@
+"""Every headline KPI on a tiny literal log, worked out by hand in the comments.
+
+The log (project P, classification, 2025-03-03, UTC):
+
+  item i1: a labels cat (60 s), b labels cat (120 s), r accepts a's label (30 s)
+  item i2: a labels dog (60 s), c labels cat (180 s), r rejects a's label (30 s),
+           a reworks to cat (60 s, attempt 2), r accepts the rework (30 s)
+  item i3: c labels dog; 4000 s measured (idle-inflated: above the 3600 s cap)
+  item i4 (gold, answer cat): b labels cat (60 s), c labels dog (60 s)
+
+Rates: crowd 36/h (0.01 a second), vendor 72/h (0.02), expert 108/h (0.03); a and b are
+crowd, c vendor, r expert. Two of four labeled items were judged (50 % < 90 %), so the
+project reviews a sample: unjudged items finish at their last label.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from factories import event
+from labelline.ingest.pipeline import ingest_paths
+from labelline.kpis import flow, money, quality
+from labelline.kpis.filters import KpiFilter
+from labelline.kpis.headline import HEADLINE_KEYS, headline
+from labelline.kpis.session import open_kpis
+from labelline.rates import RateCard
+
+CARD = RateCard.model_validate({"rule": [
+    {"tier": "crowd", "hourly_rate": 36.0},
+    {"tier": "vendor", "hourly_rate": 72.0},
+    {"tier": "expert", "hourly_rate": 108.0},
+]})
+TIER = {"a": "crowd", "b": "crowd", "c": "vendor", "r": "expert"}
+
+
+def _ev(eid: str, item: str, worker: str, queued: str, started: str, submitted: str, active_s: float,
+        stage: str = "label", outcome: str = "submitted", label: str | None = None, attempt: int = 1,
+        reviews: str | None = None, gold: str | None = None) -> dict:
+    day = "2025-03-03T"
+    return event(0, event_id=eid, project="P", item_id=item, worker_id=worker, tier=TIER[worker],
+                 org="in_house", stage=stage, outcome=outcome, label=label, attempt=attempt,
+                 reviews_event_id=reviews, gold_label=gold, queued_at=day + queued + "Z",
+                 started_at=day + started + "Z", submitted_at=day + submitted + "Z", active_s=active_s)
+
+
+LOG = [
+    _ev("e1", "i1", "a", "09:00:00", "09:10:00", "09:11:00", 60, label="cat"),
+    _ev("e2", "i1", "b", "09:00:00", "09:20:00", "09:22:00", 120, label="cat"),
+    _ev("e3", "i2", "a", "09:00:00", "10:00:00", "10:01:00", 60, label="dog"),
+    _ev("e4", "i2", "c", "09:00:00", "10:02:00", "10:05:00", 180, label="cat"),
+    _ev("e5", "i2", "r", "10:01:00", "10:59:30", "11:00:00", 30, stage="review", outcome="rejected", reviews="e3"),
+    _ev("e6", "i2", "a", "11:00:00", "11:59:00", "12:00:00", 60, label="cat", attempt=2),
+    _ev("e7", "i2", "r", "12:00:00", "12:59:30", "13:00:00", 30, stage="review", outcome="accepted", reviews="e6"),
+    _ev("e8", "i1", "r", "09:11:00", "11:29:30", "11:30:00", 30, stage="review", outcome="accepted", reviews="e1"),
+    _ev("e9", "i3", "c", "12:00:00", "12:50:00", "14:00:00", 4000, label="dog"),
+    _ev("e10", "i4", "b", "14:00:00", "14:59:00", "15:00:00", 60, label="cat", gold="cat"),
+    _ev("e11", "i4", "c", "14:00:00", "15:29:00", "15:30:00", 60, label="dog", gold="cat"),
+]
+
+
+@pytest.fixture(scope="module")
+def kpis(tmp_path_factory: pytest.TempPathFactory):
+    from factories import write_csv
+    from labelline.store import EventStore
+
+    root = tmp_path_factory.mktemp("kpis")
+    store = EventStore(root / "store")
+    ingest_paths([write_csv(root / "log.csv", LOG)], store, fmt="events")
+    with open_kpis(store, CARD) as session:
+        yield session
+
+
+def test_headline_by_hand(kpis) -> None:
+    h = headline(kpis)
+    assert tuple(h) == HEADLINE_KEYS
+    assert (h["events"], h["items"], h["workers"]) == (11, 4, 4)
+    # Finished: i1 at 11:30 (accepted), i2 at 13:00 (accepted), i3 at 14:00, i4 at 15:30 (unjudged).
+    assert (h["finished_items"], h["backlog_items"], h["days"]) == (4, 0, 1)
+    assert h["throughput_per_day"] == 4.0
+    # Label times capped at 3600: 60, 120, 60, 180, 60, 3600, 60, 60 -> median 60, mean 4200 / 8.
+    assert h["touch_p50_s"] == 60.0
+    assert h["touch_mean_s"] == pytest.approx(525.0)
+    assert h["touch_capped_events"] == 1
+    # Cycle times (created = first queued_at): i1 2.5 h, i2 4 h, i3 2 h, i4 1.5 h -> median 2.25.
+    assert h["cycle_p50_h"] == pytest.approx(2.25)
+    # Cost: labels 0.6+1.2+0.6+3.6+0.6+80+0.6+1.2 = 88.4, reviews 3 x 0.9 = 2.7; total 91.1.
+    assert h["cost_total"] == pytest.approx(91.1)
+    assert h["cost_per_label"] == pytest.approx(91.1 / 8)
+    assert h["cost_per_accepted_label"] == pytest.approx(91.1 / 4)  # all four items finished
+    # Gold: i4 got cat (right) and dog (wrong): 1 / 2; a correct label costs 22.775 / 0.5.
+    assert (h["gold_accuracy"], h["gold_trials"]) == (0.5, 2)
+    assert h["cost_per_correct_label"] == pytest.approx(91.1 / 4 / 0.5)
+    # First pass: e1 accepted, e3 rejected -> 0.5. Rework: 1 of 8 labels. Rejections: 1 of 3 reviews.
+    assert h["first_pass_acceptance"] == 0.5
+    assert h["rework_rate"] == pytest.approx(1 / 8)
+    assert h["rejection_rate"] == pytest.approx(1 / 3)
+    # Agreement on i1 (cat, cat), i2 (dog, cat), i4 (cat, dog); i3 has one answer.
+    # Percent: (1 + 0 + 0) / 3. Fleiss: P = 1/3, p_cat = 4/6, p_dog = 2/6, Pe = 5/9 -> (1/3 - 5/9) / (4/9) = -0.5.
+    # Krippendorff: o_cc = 2, o_cd = o_dc = 2, n_c = 4, n_d = 2, n = 6 -> 1 - 5 * 4 / (2 * 4 * 2) = -0.25.
+    assert h["agreement_items"] == 3
+    assert h["percent_agreement"] == pytest.approx(1 / 3)
+    assert h["fleiss_kappa"] == pytest.approx(-0.5)
+    assert h["krippendorff_alpha"] == pytest.approx(-0.25)
+
+
+def test_cost_breakdown_by_hand_and_reconciles(kpis) -> None:
+    cb = money.cost_breakdown(kpis)
+    by = {(r.dimension, r.value): r.cost for r in cb.itertuples()}
+    assert by[("stage", "label")] == pytest.approx(88.4)
+    assert by[("stage", "review")] == pytest.approx(2.7)
+    # i1's and i2's first labels and i3 are labeling; b on i1 and c on i2 are overlap; i4 is gold.
+    assert by[("activity", "labeling")] == pytest.approx(0.6 + 0.6 + 80.0)
+    assert by[("activity", "overlap")] == pytest.approx(1.2 + 3.6)
+    assert by[("activity", "rework")] == pytest.approx(0.6)
+    assert by[("activity", "gold")] == pytest.approx(1.8)
+    assert by[("value", "value_adding")] == pytest.approx(81.2)
+    assert by[("value", "overhead")] == pytest.approx(9.9)
+    for _, group in cb.groupby("dimension"):
+        assert group["cost"].sum() == pytest.approx(91.1)
+        assert group["share"].sum() == pytest.approx(1.0)
+
+
+def test_flow_by_hand(kpis) -> None:
+    t = flow.throughput(kpis)
+    # Attributed to each item's last label: i1 b, i2 a (crowd); i3 c, i4 c (vendor).
+    assert dict(zip(t["tier"], t["finished"], strict=True)) == {"crowd": 2, "vendor": 2}
+    assert dict(zip(t["tier"], t["accepted"], strict=True)) == {"crowd": 2, "vendor": 0}
+    wait = flow.wait_time(kpis).set_index("stage")
+    # Label waits: 10, 20, 60, 62, 59, 50, 59, 89 minutes -> mean 51.125 minutes.
+    assert wait.loc["label", "mean_s"] == pytest.approx(51.125 * 60)
+    ll = flow.littles_law(kpis)
+    # Window 09:00-15:30 (6.5 h); items on the line 2.5 + 4 + 2 + 1.5 = 10 item-hours.
+    assert ll.wip == pytest.approx(10 / 6.5)
+    assert ll.throughput_per_h == pytest.approx(4 / 6.5)
+    assert ll.cycle_mean_h == pytest.approx(2.5)
+    assert ll.ratio == pytest.approx(1.0)
+    parts = flow.cycle_breakdown(kpis)
+    assert parts["hours_per_item"].sum() == pytest.approx(2.5)  # the parts add up to the mean cycle time
+    touch = flow.touch_time(kpis).query("dimension == 'stage'").set_index("stage")
+    assert touch.loc["review", "p50_s"] == 30.0
+    backlog = flow.backlog(kpis)
+    assert backlog.iloc[-1]["backlog"] == 0 and backlog["created"].sum() == 4
+
+
+def test_quality_by_hand(kpis) -> None:
+    gold = quality.gold_accuracy(kpis).set_index(["dimension", "value"], drop=False)
+    row = gold.loc[("tier", "vendor")]
+    assert (row["trials"], row["correct"]) == (1, 0)
+    # Wilson 95 % for 1 of 2: centre (1 + 1.92) / (2 + 3.84), half-width 1.96 * sqrt(0.5 / 2 + 0.96) / 5.84 ~ 0.43.
+    all_row = gold[gold["dimension"] == "all"].iloc[0]
+    assert all_row["ci_low"] == pytest.approx(0.0945, abs=1e-3)
+    assert all_row["ci_high"] == pytest.approx(0.9055, abs=1e-3)
+    pairs = quality.pairwise_agreement(kpis, min_items=1).set_index(["worker_a", "worker_b"])
+    assert pairs.loc[("a", "b"), "percent_agreement"] == 1.0
+    assert pairs.loc[("a", "c"), "cohen_kappa"] == 0.0
+    rates = quality.review_rates(kpis).set_index(["dimension", "value"])
+    assert rates.loc[("worker", "a"), "first_pass_acceptance"] == 0.5
+    assert rates.loc[("worker", "a"), "rework_rate"] == pytest.approx(1 / 3)
+
+
+def test_filters(kpis) -> None:
+    vendor = headline(kpis, KpiFilter(tiers=["vendor"]))
+    assert vendor["events"] == 3 and vendor["cost_total"] == pytest.approx(3.6 + 80 + 1.2)
+    review = headline(kpis, KpiFilter(stages=["review"]))
+    assert review["events"] == 3 and review["cost_total"] == pytest.approx(2.7)
+    empty = headline(kpis, KpiFilter(since=date(2025, 3, 4)))
+    assert empty["events"] == 0 and empty["finished_items"] == 0
+    # No data is not zero: ratios without a denominator are None.
+    assert empty["first_pass_acceptance"] is None and empty["cost_per_label"] is None
+    assert empty["fleiss_kappa"] is None
+    same_day = headline(kpis, KpiFilter(since=date(2025, 3, 3), until=date(2025, 3, 3)))
+    assert same_day["events"] == 11 and same_day["days"] == 1
+
+
+def test_filter_validation() -> None:
+    with pytest.raises(ValueError, match="after"):
+        KpiFilter(since=date(2025, 3, 5), until=date(2025, 3, 1))
+    assert KpiFilter(projects="P").projects == ("P",)
+    with pytest.raises(ValueError, match="grain"):
+        flow._grain("month")
+
+
+def test_empty_store_answers_with_zeros(tmp_path) -> None:
+    from labelline.store import EventStore
+
+    with open_kpis(EventStore(tmp_path / "none"), CARD) as s:
+        h = headline(s)
+        assert h["events"] == 0 and h["cost_total"] == 0.0 and h["gold_accuracy"] is None
+        assert flow.throughput(s).empty and money.cost_breakdown(s).empty
+        assert math.isnan(quality.agreement(s).fleiss_kappa)
+        assert isinstance(flow.backlog(s), pd.DataFrame)
