@@ -193,3 +193,80 @@ def test_empty_store_answers_with_zeros(tmp_path) -> None:
         assert flow.throughput(s).empty and money.cost_breakdown(s).empty
         assert math.isnan(quality.agreement(s).fleiss_kappa)
         assert isinstance(flow.backlog(s), pd.DataFrame)
+
+
+def test_agreement_fast_path_equals_recount_and_references(tmp_path) -> None:
+    """The per-item table and the recount of answers agree with each other and with krippendorff/statsmodels."""
+    import krippendorff
+    import numpy as np
+
+    from factories import write_csv
+    from labelline.store import EventStore
+
+    rng = np.random.default_rng(5)
+    rows, n = [], 0
+    for item in range(120):
+        truth = int(rng.integers(0, 3))
+        for worker in rng.choice(6, size=int(rng.integers(1, 5)), replace=False):
+            label = truth if rng.random() < 0.7 else int(rng.integers(0, 3))
+            n += 1
+            rows.append(event(n, event_id=f"r{n}", project="P", item_id=f"i{item}", worker_id=f"w{worker}",
+                              tier="crowd" if worker < 3 else "vendor", label=f"c{label}"))
+    store = EventStore(tmp_path / "store")
+    ingest_paths([write_csv(tmp_path / "r.csv", rows)], store, fmt="events")
+    with open_kpis(store, CARD) as s:
+        fast = quality.agreement(s)
+        recount = quality.agreement(s, KpiFilter(tiers=["crowd", "vendor"]))
+    assert fast.items == recount.items and fast.labels == recount.labels
+    for key in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha"):
+        assert getattr(fast, key) == pytest.approx(getattr(recount, key), abs=1e-12)
+    data = np.full((6, 120), np.nan)
+    for r in rows:
+        data[int(r["worker_id"][1:]), int(r["item_id"][1:])] = int(r["label"][1:])
+    assert fast.krippendorff_alpha == pytest.approx(krippendorff.alpha(data, level_of_measurement="nominal"))
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory):
+    """Six weeks of the seeded demo (about 40k events), ingested once for the module."""
+    import pyarrow.parquet as pq
+
+    from labelline.demo import generate_demo_events
+    from labelline.store import EventStore
+
+    root = tmp_path_factory.mktemp("demo")
+    pq.write_table(generate_demo_events(seed=3, days=42), root / "demo.parquet")
+    store = EventStore(root / "store")
+    ingest_paths([root / "demo.parquet"], store, fmt="events")
+    return store
+
+
+@pytest.mark.parametrize("flt", [
+    KpiFilter(),
+    KpiFilter(projects=["support-intent"], since=date(2026, 5, 20)),
+    KpiFilter(tiers=["crowd"], stages=["label"]),
+])
+def test_rollups_equal_the_events(demo_store, flt) -> None:
+    """The Overview's rollup path: counts and money exact, percentiles within 1 %."""
+    from labelline.kpis.overview import overview_refresh
+
+    with open_kpis(demo_store, rollups=False) as exact, open_kpis(demo_store, rollups=True) as rolled:
+        a, b = overview_refresh(exact, flt), overview_refresh(rolled, flt)
+    ha, hb = a["headline"], b["headline"]
+    assert hb["percentiles_approximate"] and not ha["percentiles_approximate"]
+    for key in HEADLINE_KEYS:
+        if key == "percentiles_approximate":
+            continue
+        if key.startswith(("touch_p", "touch_mean", "cycle_p")):
+            assert hb[key] == pytest.approx(ha[key], rel=0.012), key
+        elif key == "touch_capped_events":
+            assert abs(hb[key] - ha[key]) <= max(2, 0.05 * ha[key]), key
+        elif key == "items" and flt.since:
+            assert hb[key] == pytest.approx(ha[key], rel=0.02), key  # span overlap vs an event inside
+        elif isinstance(ha[key], str) or ha[key] is None:
+            assert hb[key] == ha[key], key
+        else:
+            assert hb[key] == pytest.approx(ha[key], rel=1e-9, abs=1e-9), key
+    for name in ("throughput", "backlog", "spend"):
+        left, right = a[name].reset_index(drop=True), b[name].reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False, check_exact=False, rtol=1e-9)

@@ -32,7 +32,8 @@ def _grain(grain: str) -> str:
 
 def throughput(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "day") -> pd.DataFrame:
     """Items finished per period and tier: period, tier, finished, accepted."""
-    return s.frame("throughput", flt, grain=_grain(grain))
+    name = "throughput_rollup" if grain != "hour" and s.use_rollups(flt) else "throughput"
+    return s.frame(name, flt, grain=_grain(grain))
 
 
 def stage_events(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "day") -> pd.DataFrame:
@@ -42,7 +43,7 @@ def stage_events(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "da
 
 def backlog(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """Per day: items created, finished, and the open backlog at the end of the day."""
-    return s.frame("backlog", flt)
+    return s.frame("backlog_rollup" if s.use_rollups(flt) else "backlog", flt)
 
 
 def wip(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
@@ -79,7 +80,7 @@ class CycleTime:
 
 def cycle_time(s: KpiSession, flt: KpiFilter | None = None) -> CycleTime:
     """Finished items, backlog and cycle-time percentiles (hours) over the range."""
-    row = s.row("finished_items", flt)
+    row = s.row("finished_items_rollup" if s.use_rollups(flt) else "finished_items", flt)
     q = row["cycle_quantiles_h"] or [None, None, None]
     return CycleTime(
         finished=int(row["finished"] or 0), accepted=int(row["accepted"] or 0), backlog=int(row["backlog"] or 0),

@@ -23,7 +23,7 @@ HEADLINE_KEYS = (
     "cycle_p50_h", "cycle_p95_h",
     "cost_total", "cost_per_label", "cost_per_accepted_label", "cost_per_correct_label", "unpriced_events",
     "first_pass_acceptance", "rework_rate", "rejection_rate", "gold_accuracy", "gold_trials",
-    "percent_agreement", "fleiss_kappa", "krippendorff_alpha", "agreement_items",
+    "percent_agreement", "fleiss_kappa", "krippendorff_alpha", "agreement_items", "percentiles_approximate",
 )
 
 
@@ -41,9 +41,13 @@ def headline(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT
     """Every headline KPI for the filter, as a flat dict with the keys of HEADLINE_KEYS.
 
     Ratios whose denominator is zero (no reviews, no gold, no overlap) are None, not 0:
-    "no data" and "zero" mean different things to a manager.
+    "no data" and "zero" mean different things to a manager. On large stores the
+    percentiles come from histograms, within 1 % (``percentiles_approximate`` says so).
     """
-    h = s.row("headline", flt, cap_s=float(cap_s))
+    rollups = s.use_rollups(flt)
+    h = s.row("headline_rollup" if rollups else "headline", flt, cap_s=float(cap_s))
+    if h["items"] is None:
+        h["items"] = s.row("items_touched", flt)["items"]
     done = cycle_time(s, flt)
     agree = agreement(s, flt)
     q = h["touch_quantiles_s"] or [None, None, None]
@@ -81,5 +85,6 @@ def headline(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT
         "fleiss_kappa": agree.fleiss_kappa,
         "krippendorff_alpha": agree.krippendorff_alpha,
         "agreement_items": agree.items,
+        "percentiles_approximate": rollups,
     }
     return {k: _clean(out[k]) for k in HEADLINE_KEYS}

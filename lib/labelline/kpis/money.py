@@ -31,7 +31,7 @@ class CostSummary:
 
 
 def cost_summary(s: KpiSession, flt: KpiFilter | None = None) -> CostSummary:
-    head = s.row("headline", flt, cap_s=1e12)
+    head = s.row("headline_rollup" if s.use_rollups(flt) else "headline", flt, cap_s=1e12)
     done = cycle_time(s, flt)
     labels = int(head["label_events"] or 0)
     cost = float(head["cost"] or 0.0)
@@ -60,7 +60,8 @@ def cost_breakdown(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
 
 def spend(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "day") -> pd.DataFrame:
     """Spend per period and stage."""
-    return s.frame("spend", flt, grain=_grain(grain))
+    name = "spend_rollup" if grain != "hour" and s.use_rollups(flt) else "spend"
+    return s.frame(name, flt, grain=_grain(grain))
 
 
 def cost_rules(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from labelline.kpis import agreement as agr
 from labelline.kpis import drift as drf
@@ -38,6 +37,9 @@ def review_rates(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
 
 def with_wilson(frame: pd.DataFrame, successes: str, trials: str, confidence: float = 0.95) -> pd.DataFrame:
     """Add ``ci_low`` / ``ci_high``: Wilson score interval, right for the small counts gold gives."""
+    # Imported here: statsmodels takes a second or two to import, and the Overview never needs it.
+    from statsmodels.stats.proportion import proportion_confint
+
     out = frame.copy()
     n = out[trials].to_numpy(dtype=float)
     k = out[successes].to_numpy(dtype=float)
@@ -56,8 +58,26 @@ def gold_accuracy(s: KpiSession, flt: KpiFilter | None = None, confidence: float
 
 
 def agreement(s: KpiSession, flt: KpiFilter | None = None) -> agr.AgreementSummary:
-    """Percent agreement, Fleiss' kappa and Krippendorff's alpha over items with 2+ first-pass answers."""
-    return agr.agreement_from_counts(s.frame("label_counts", flt).rename(columns={"item": "item_id"}))
+    """Percent agreement, Fleiss' kappa and Krippendorff's alpha over items with 2+ first-pass answers.
+
+    Items count when their first answer is in the date range, with all their answers. On a
+    filter of dates, projects and task types only, the statistics come from the per-item
+    table prepared at ingest (a few ms at 10M events); a filter on people or tiers recounts
+    the answers those people gave (kpi/label_counts). Both give the same numbers
+    (tests/test_kpis.py checks them against each other and against the reference libraries).
+    """
+    flt = flt or KpiFilter()
+    by_people = flt.tiers or flt.orgs or flt.workers or (flt.stages and "label" not in flt.stages)
+    if by_people:
+        return agr.agreement_from_counts(s.frame("label_counts", flt).rename(columns={"item": "item_id"}))
+    row = s.row("agreement", flt)
+    nan = float("nan")
+    return agr.AgreementSummary(
+        items=int(row["items"] or 0), labels=int(row["labels"] or 0),
+        percent_agreement=nan if row["percent_agreement"] is None else float(row["percent_agreement"]),
+        fleiss_kappa=nan if row["fleiss_kappa"] is None else float(row["fleiss_kappa"]),
+        krippendorff_alpha=nan if row["krippendorff_alpha"] is None else float(row["krippendorff_alpha"]),
+    )
 
 
 def _answers(s: KpiSession, flt: KpiFilter | None, min_answers: int = 2) -> pd.DataFrame:

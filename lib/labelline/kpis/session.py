@@ -20,17 +20,34 @@ from labelline.rates import RateCard
 from labelline.sql import query
 from labelline.store import EventStore
 
-__all__ = ["KpiSession", "open_kpis", "DEFAULT_TOUCH_CAP_S"]
+__all__ = ["KpiSession", "open_kpis", "DEFAULT_TOUCH_CAP_S", "ROLLUP_MIN_EVENTS"]
 
 # Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
 # longer than any single label in the demo's or the research's data, so only idle is cut.
 DEFAULT_TOUCH_CAP_S = 3600.0
 
 
+# Below this many events every KPI reads the events themselves (exact, and fast enough);
+# above it the Overview reads the daily rollups (counts exact, percentiles within 1 %).
+ROLLUP_MIN_EVENTS = 1_000_000
+
+
 @dataclass
 class KpiSession:
     con: duckdb.DuckDBPyConnection
+    rollups: bool | None = None  # None: decide by size (ROLLUP_MIN_EVENTS); True/False: force
     _applied: KpiFilter | None = field(default=None, repr=False)
+    _events: int | None = field(default=None, repr=False)
+
+    def use_rollups(self, flt: KpiFilter | None) -> bool:
+        """Whether this filter is answered from the rollups (never under a worker filter)."""
+        if flt is not None and flt.workers:
+            return False
+        if self.rollups is not None:
+            return self.rollups
+        if self._events is None:
+            self._events = self.con.execute("select count(*) from facts").fetchone()[0]
+        return self._events >= ROLLUP_MIN_EVENTS
 
     def use(self, flt: KpiFilter | None) -> None:
         flt = flt or KpiFilter()
@@ -61,6 +78,7 @@ class KpiSession:
         self.close()
 
 
-def open_kpis(store: EventStore, card: RateCard | None = None, progress=None) -> KpiSession:
+def open_kpis(store: EventStore, card: RateCard | None = None, progress=None,
+              rollups: bool | None = None) -> KpiSession:
     """A session on the store's latest snapshot (the KPI tables are built if missing)."""
-    return KpiSession(connect_kpis(store, card, progress))
+    return KpiSession(connect_kpis(store, card, progress), rollups=rollups)

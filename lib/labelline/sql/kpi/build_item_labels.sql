@@ -3,8 +3,11 @@
 -- one row per (project, item_id, worker_id) with that worker's latest submitted label at
 -- stage 'label', attempt 1 (rework is not an independent opinion; model pre-labels are not
 -- annotators). Columns: project, item_id, task_type, worker_id, tier, org, label,
--- gold_label, submitted_at, day.
+-- gold_label, submitted_at, day, item_first_at (the item's first answer: agreement is over
+-- items first answered in a date range, with all their answers, so one item is never split).
 create or replace table item_labels as
+select *, min(submitted_at) over (partition by project, item_id) as item_first_at
+from (
 select
     project,
     item_id,
@@ -19,4 +22,5 @@ select
 from facts
 where stage = 'label' and attempt = 1 and outcome = 'submitted' and label is not null
 group by project, item_id, worker_id
+)
 order by submitted_at

@@ -9,7 +9,8 @@
 -- 'awaiting_review' (labeled, in a fully reviewed project, not judged yet), 'open' (no
 -- submitted label). final_tier, final_org, final_worker: who gave its last submitted label
 -- (throughput is attributed to them, so throughput by tier sums to the total).
--- cost (money): everything spent on the item. labels, events: counts.
+-- cost (money): everything spent on the item. labels, events: counts. first_event_at,
+-- last_event_at: its first and last event. cycle_h: hours from created_at to finished_at.
 create or replace table items as
 with per_item as (
     select
@@ -20,6 +21,8 @@ with per_item as (
             coalesce(queued_at, submitted_at), coalesce(started_at, submitted_at), submitted_at
         )) as created_at,
         bool_or(item_is_gold) as is_gold,
+        min(submitted_at) as first_event_at,
+        max(submitted_at) as last_event_at,
         count(*) as events,
         count(*) filter (where stage = 'label' and outcome = 'submitted') as labels,
         sum(cost) as cost,
@@ -66,6 +69,7 @@ select
     case status
         when 'accepted' then last_judgement_at
         when 'submitted' then last_label_at
-    end as finished_at
+    end as finished_at,
+    epoch(finished_at - created_at) / 3600.0 as cycle_h
 from settled
 order by created_at

@@ -6,8 +6,8 @@
 -- facts_in(): events submitted in the range, matching every dimension.
 -- items_in(): items of the projects and task types, attributed (final label) to the tiers,
 -- orgs and workers; no date condition: each KPI applies the range to the moment it counts.
--- labels_in(): first-pass answers (item_labels) in the range, matching the dimensions
--- (stage is always label).
+-- labels_in(): first-pass answers (item_labels) of items first answered in the range,
+-- matching the dimensions (stage is always label).
 -- in_range(ts): whether a timestamp is inside the range.
 create or replace temp macro in_list(value, allowed) as (allowed is null or list_contains(allowed, value));
 
@@ -39,10 +39,28 @@ where in_list(project, getvariable('f_projects'))
 create or replace temp macro labels_in() as table
 select *
 from item_labels
-where in_range(submitted_at)
+where in_range(item_first_at)
     and in_list(project, getvariable('f_projects'))
     and in_list(task_type, getvariable('f_task_types'))
     and in_list(tier, getvariable('f_tiers'))
     and in_list(org, getvariable('f_orgs'))
     and in_list(worker_id, getvariable('f_workers'))
     and in_list('label', getvariable('f_stages'));
+
+-- Rollups (built per snapshot, by day): the same filters, minus workers (the facade reads
+-- the events themselves when a worker filter is set).
+create or replace temp macro rollup_in(day, project, task_type, stage, tier, org) as (
+    in_range(day::timestamp)
+    and in_list(project, getvariable('f_projects'))
+    and in_list(task_type, getvariable('f_task_types'))
+    and in_list(stage, getvariable('f_stages'))
+    and in_list(tier, getvariable('f_tiers'))
+    and in_list(org, getvariable('f_orgs'))
+);
+
+create or replace temp macro item_rollup_in(project, task_type, final_tier, final_org) as (
+    in_list(project, getvariable('f_projects'))
+    and in_list(task_type, getvariable('f_task_types'))
+    and in_list(final_tier, getvariable('f_tiers'))
+    and in_list(final_org, getvariable('f_orgs'))
+);
