@@ -33,7 +33,7 @@ def scorecards(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAU
                with_skill: bool = True, min_shared_items: int = 5) -> pd.DataFrame:
     """One row per worker in the filter, columns SCORECARD_COLUMNS (rates are shares 0-1)."""
     base = s.frame("scorecards", flt, cap_s=float(cap_s))
-    base = with_wilson(base, "gold_correct", "gold_trials").rename(
+    base = with_wilson(base, "gold_right", "gold_trials").rename(
         columns={"ci_low": "gold_ci_low", "ci_high": "gold_ci_high"})
     pairs = pairwise_agreement(s, flt, min_items=min_shared_items)
     if len(pairs):

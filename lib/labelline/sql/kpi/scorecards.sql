@@ -3,7 +3,7 @@
 -- events, label_events (labels submitted), items (distinct items touched), active_h (hours
 -- of measured work), label_p50_s / label_mean_s (seconds per label, capped at $cap_s),
 -- reviewed_first_pass, accepted_first_pass, first_pass_acceptance (share), rework_labels,
--- rework_rate (share), gold_trials, gold_correct, gold_accuracy (share), cost (money),
+-- rework_rate (share), gold_trials, gold_right, gold_accuracy (share), cost (money),
 -- cost_per_label (money), first_at, last_at (UTC).
 select
     worker_id,
@@ -22,8 +22,8 @@ select
     count(*) filter (where stage = 'label' and outcome = 'submitted' and attempt > 1) as rework_labels,
     rework_labels / nullif(label_events, 0) as rework_rate,
     count(gold_correct) as gold_trials,
-    count(*) filter (where gold_correct) as gold_correct,
-    gold_correct / nullif(gold_trials, 0) as gold_accuracy,
+    count(*) filter (where gold_correct) as gold_right,
+    gold_right / nullif(gold_trials, 0) as gold_accuracy,
     sum(cost) as cost,
     sum(cost) filter (where stage = 'label') / nullif(label_events, 0) as cost_per_label,
     min(submitted_at) as first_at,
