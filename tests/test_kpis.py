@@ -270,3 +270,68 @@ def test_rollups_equal_the_events(demo_store, flt) -> None:
     for name in ("throughput", "backlog", "spend"):
         left, right = a[name].reset_index(drop=True), b[name].reset_index(drop=True)
         pd.testing.assert_frame_equal(left, right, check_dtype=False, check_exact=False, rtol=1e-9)
+
+
+def test_more_flow_and_money_by_hand(kpis) -> None:
+    events = flow.stage_events(kpis).set_index("stage")
+    assert (events.loc["label", "events"], events.loc["label", "submitted"]) == (8, 8)
+    assert (events.loc["review", "accepted"], events.loc["review", "rejected"]) == (2, 1)
+    wip = flow.wip(kpis).set_index("stage")
+    # Label spans queued -> submitted: 11 + 22 + 61 + 65 + 60 + 120 + 60 + 90 = 489 minutes of one day.
+    assert wip.loc["label", "wip"] == pytest.approx(489 / 1440)
+    # Review spans: 59 + 60 + 139 = 258 minutes.
+    assert wip.loc["review", "wip"] == pytest.approx(258 / 1440)
+    util = flow.utilisation(kpis, available_h_per_day=8).set_index("tier")
+    # a and b: 180 s each on one day (2 worker-days, 16 h available); c: 4240 s on one day.
+    assert util.loc["crowd", "utilisation"] == pytest.approx(360 / 3600 / 16)
+    assert util.loc["vendor", "utilisation"] == pytest.approx(4240 / 3600 / 8)
+    with pytest.raises(ValueError):
+        flow.utilisation(kpis, available_h_per_day=0)
+    spend = money.spend(kpis)
+    assert spend.groupby("stage")["cost"].sum().to_dict() == pytest.approx({"label": 88.4, "review": 2.7})
+    assert money.burn_rate(spend, days=7) == pytest.approx(91.1)
+    rules = money.cost_rules(kpis)
+    assert set(rules["cost_basis"]) == {"hourly"} and rules["events"].sum() == 11
+    assert rules["cost"].sum() == pytest.approx(91.1)
+    summary = money.cost_summary(kpis)
+    assert (summary.finished_items, summary.label_events) == (4, 8)
+    assert summary.cost_per_accepted_label == pytest.approx(91.1 / 4)
+    assert money.cost_per_correct_label(10.0, 0.8) == pytest.approx(12.5)
+    assert money.cost_per_correct_label(None, 0.8) is None
+
+
+def test_scorecards_hotspots_skill_and_drift_by_hand(kpis) -> None:
+    from labelline.kpis.scorecards import scorecards
+
+    cards = scorecards(kpis, min_shared_items=1).set_index("worker_id")
+    c = cards.loc["c"]
+    assert (c["events"], c["label_events"], c["items"], c["gold_trials"]) == (3, 3, 3, 1)
+    assert c["gold_accuracy"] == 0.0 and c["cost"] == pytest.approx(84.8)
+    assert c["active_h"] == pytest.approx(4240 / 3600)
+    assert c["mean_cohen_kappa"] == 0.0  # against a on i2 and b on i4: both disagreements
+    assert math.isnan(cards.loc["c", "first_pass_acceptance"])  # none of c's labels was judged
+    assert cards.loc["a", "first_pass_acceptance"] == 0.5
+    hot = quality.confusion_hotspots(kpis)
+    assert hot[["label", "reference", "n"]].values.tolist() == [["dog", "cat", 1]]
+    sk = quality.skill(kpis)
+    assert set(sk.workers["worker_id"]) == {"a", "b", "c"}
+    assert set(sk.items["item_id"]) == {"i1", "i2", "i4"} and set(sk.items["project"]) == {"P"}
+    drift = quality.drift_alerts(kpis)
+    assert drift.empty and "message" in drift.columns  # one day of work: no baseline, no alert
+
+
+def test_reconciliation_on_the_demo(demo_store) -> None:
+    """Cost by stage, tier, org and activity adds up to the total; throughput by tier to all items finished."""
+    with open_kpis(demo_store) as s:
+        total = headline(s)["cost_total"]
+        breakdown = money.cost_breakdown(s)
+        for _, group in breakdown.groupby("dimension"):
+            assert group["cost"].sum() == pytest.approx(total)
+        finished = flow.cycle_time(s).finished
+        assert flow.throughput(s)["finished"].sum() == finished
+        assert flow.throughput(s, grain="week")["finished"].sum() == finished
+        assert flow.throughput(s, grain="hour")["finished"].sum() == finished
+        done = flow.backlog(s)
+        assert done["finished"].sum() == finished
+        assert done["backlog"].iloc[-1] == headline(s)["backlog_items"]
+        assert money.spend(s)["cost"].sum() == pytest.approx(total)
