@@ -34,8 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synth_log import write_synthetic_log  # noqa: E402
 
-OURS_CHILD = """
-import json, sys, time, resource
+# Peak RSS of this process's own memory map: VmHWM, not ru_maxrss, which on Linux carries
+# the parent's size across fork + exec (the parent holds the generated log).
+PEAK_FN = """
+def PEAK():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+
+OURS_CHILD = PEAK_FN + """
+import json, sys, time
 t0 = time.perf_counter()
 from datetime import timedelta
 from labelline.store import EventStore
@@ -56,12 +65,12 @@ for i in range(5):
     t = time.perf_counter()
     overview_refresh(s, flt)
     runs.append(time.perf_counter() - t)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = PEAK()
 print(json.dumps({"refresh_s": refresh_s, "import_s": import_s, "filtered_s": sorted(runs)[2], "peak_mb": peak, "headline": h}, default=str))
 """
 
-PANDAS_CHILD = """
-import json, sys, time, resource
+PANDAS_CHILD = PEAK_FN + """
+import json, sys, time
 import numpy as np
 import pandas as pd
 t = time.perf_counter()
@@ -124,7 +133,7 @@ backlog = (created.sub(thr, fill_value=0)).cumsum()
 spend = df.groupby([df["submitted_at"].dt.floor("D"), "stage"])["cost"].sum()
 out["throughput_days"] = len(thr)
 pandas_s = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = PEAK()
 print(json.dumps({"pandas_s": pandas_s, "load_s": load_s, "peak_mb": peak, "kpis": out}, default=str))
 """
 
@@ -177,7 +186,9 @@ def bench(events: int, repeats: int, work: Path) -> dict[str, float]:
     for key, ref in (("events", k["events"]), ("items", k["items"]), ("finished_items", k["finished_items"]),
                      ("gold_accuracy", k["gold_accuracy"]), ("first_pass_acceptance", k["first_pass_acceptance"]),
                      ("fleiss_kappa", k["fleiss_kappa"]), ("touch_p50_s", k["touch"][0])):
-        if abs((h[key] or 0) - ref) > 1e-6 * max(1.0, abs(ref)):
+        # Percentiles read from the rollups' histograms are within 1 %; everything else is exact.
+        tolerance = 0.01 if key.startswith("touch_p") and h["percentiles_approximate"] else 1e-6
+        if abs((h[key] or 0) - ref) > tolerance * max(1.0, abs(ref)):
             print(f"# MISMATCH {key}: ours {h[key]} pandas {ref}", file=sys.stderr)
     result = {
         "events": events,

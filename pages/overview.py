@@ -6,7 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from labelline.charts import fig_events_by, fig_events_per_day
+from labelline.charts import fig_backlog, fig_events_by, fig_events_per_day, fig_throughput
 from labelline.ui import data
 
 st.title("Overview")
@@ -46,6 +46,44 @@ last_day = datetime.fromisoformat(last_ingest["finished_at"].rstrip("Z")) if las
 tiles[5].metric("Last ingest", f"{last_day:%d %b}" if last_day else "never",
                 help="When the most recent file finished ingesting (UTC); the sidebar shows the time.")
 
+kpis = data.overview_kpis(str(store.root), key, data.rates_mtime(store))
+h = kpis["headline"]
+approx = "≈ " if h["percentiles_approximate"] else ""
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+st.subheader("Headline KPIs")
+row1 = st.columns(4)
+row1[0].metric("Throughput", _num(h["throughput_per_day"], "{:,.0f} items/day"),
+               help="Items finished per calendar day over the whole log. An item is finished when its latest "
+                    "review accepted it, or at its last label where the project reviews only a sample.")
+row1[1].metric("Open backlog", _num(h["backlog_items"], "{:,} items"),
+               help="Items that entered the line and are not finished at the end of the log.")
+row1[2].metric("Touch time p50", approx + _num(h["touch_p50_s"], "{:,.0f} s"),
+               help=f"Median measured working time of one label (active_s), each capped at {h['touch_cap_s']:,.0f} s "
+                    f"because tools count idle time; {h['touch_capped_events']:,} were capped.")
+row1[3].metric("Cycle time p95", approx + _num(h["cycle_p95_h"], "{:,.1f} h"),
+               help="95th percentile of the hours from an item entering the line to being finished.")
+row2 = st.columns(4)
+row2[0].metric("Cost per accepted label", _num(h["cost_per_accepted_label"], "{:,.3f}"),
+               help="Everything the finished items cost (all attempts, overlap, review, adjudication, gold, platform "
+                    "fees) divided by the items finished. Cost comes from the source or the rate card.")
+row2[1].metric("First-pass acceptance", _num(h["first_pass_acceptance"], "{:.1%}"),
+               help="Labels accepted at their first review, among first-attempt labels that were reviewed.")
+row2[2].metric("Gold accuracy", _num(h["gold_accuracy"], "{:.1%}"),
+               help=f"Labels on gold items that match the gold answer ({h['gold_trials']:,} gold answers).")
+row2[3].metric("Krippendorff's alpha", _num(h["krippendorff_alpha"], "{:.2f}"),
+               help="Chance-corrected agreement (nominal) on items with two or more first-pass answers "
+                    f"({h['agreement_items']:,} items): 1 is perfect, 0 is chance level.")
+if h["percentiles_approximate"]:
+    st.caption("≈: percentiles read from histograms prepared at ingest, within 1 % of the exact value.")
+
+left, right = st.columns(2)
+left.plotly_chart(fig_throughput(kpis["throughput"]), width="stretch")
+right.plotly_chart(fig_backlog(kpis["backlog"]), width="stretch")
 st.plotly_chart(fig_events_per_day(data.daily_events(str(store.root), key)), width="stretch")
 
 left, right = st.columns(2)

@@ -43,12 +43,19 @@ def test_overview_tiles_and_charts(small_store: EventStore) -> None:
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Events"] == "8" and tiles["Items"] == "5" and tiles["Workers"] == "4"
     assert tiles["Quarantined records"] == "1" and tiles["Projects"] == "1"
+    # The headline KPIs come from the KPI engine: one of the six labels was reviewed and accepted.
+    assert tiles["First-pass acceptance"] == "100.0%"
+    assert tiles["Gold accuracy"] == "n/a"  # no gold items: no data, not zero
     assert all(m.help for m in at.metric)  # every tile says what it counts
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 3
-    daily = charts[0]["layout"]
+    assert len(charts) == 5
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert titles[0].startswith("Throughput") and titles[1].startswith("Backlog")
+    for chart in charts:
+        assert chart["layout"]["xaxis"]["title"]["text"] and chart["layout"]["yaxis"]["title"]["text"]
+    daily = charts[2]["layout"]
     assert daily["xaxis"]["title"]["text"] == "day (UTC)" and daily["yaxis"]["title"]["text"] == "events per day"
-    assert {trace["name"] for trace in charts[0]["data"]} == {"label", "review"}
+    assert {trace["name"] for trace in charts[2]["data"]} == {"label", "review"}
 
 
 def test_data_page_lists_ingests_and_the_quarantined_record(small_store: EventStore) -> None:

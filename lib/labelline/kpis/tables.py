@@ -29,7 +29,7 @@ from labelline.store.tables import TABLE_SCHEMAS, StoreFiles
 __all__ = ["LAYOUT_VERSION", "kpi_tables_path", "build_kpi_tables", "connect_kpis"]
 
 # Bump whenever a build query changes what the tables hold.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 _KEEP_FILES = 2  # older builds kept so a reader that opened one a moment ago can finish
 _BUILD_STEPS = ("kpi/build_facts", "kpi/build_items", "kpi/build_item_labels", "kpi/build_item_agreement",
                 "kpi/build_rollups")

@@ -15,7 +15,8 @@ import streamlit as st
 from labelline.sql import query
 from labelline.store import EventStore
 
-__all__ = ["current_store", "snapshot_key", "status", "daily_events", "events_by", "ingest_log", "quarantine"]
+__all__ = ["current_store", "snapshot_key", "status", "daily_events", "events_by", "ingest_log", "quarantine",
+           "overview_kpis", "rates_mtime"]
 
 
 def current_store() -> EventStore:
@@ -57,3 +58,27 @@ def ingest_log(root: str, key: tuple[int, int, int]) -> pd.DataFrame:
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def quarantine(root: str, key: tuple[int, int, int]) -> pd.DataFrame:
     return _frame(root, "quarantine_list", limit=None)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def overview_kpis(root: str, key: tuple[int, int, int], rates_mtime: float | None,
+                  filter_json: str = "{}") -> dict[str, Any]:
+    """The Overview's refresh (headline, throughput, backlog, spend) for a filter.
+
+    Keyed by the snapshot and the rate card's modification time, so a new ingest or a new
+    rate card shows at once; the filter travels as JSON so the cache can hash it.
+    """
+    from labelline.kpis.filters import KpiFilter
+    from labelline.kpis.overview import overview_refresh
+    from labelline.kpis.session import open_kpis
+
+    with open_kpis(EventStore(root)) as session:
+        return overview_refresh(session, KpiFilter.model_validate_json(filter_json))
+
+
+def rates_mtime(store: EventStore) -> float | None:
+    """When the rate card in force last changed (None: no card, every event unpriced or source-priced)."""
+    from labelline.rates import rates_for_store
+
+    path = rates_for_store(store.root)[1]
+    return path.stat().st_mtime if path else None
