@@ -24,8 +24,10 @@ def test_overview(page: Page, app_url: str, screenshots: Path) -> None:
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible()
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5)
     expect(page.get_by_text("events per day", exact=True)).to_be_visible()  # the y axis says its unit
+    expect(page.get_by_text("items finished per day", exact=True)).to_be_visible()
+    expect(page.get_by_text("Cost per accepted label")).to_be_visible()  # a headline KPI from the KPI engine
     expect(page.get_by_text("Operations", exact=True)).to_be_visible()  # navigation sections, not a file list
     page.screenshot(path=str(screenshots / "overview.png"), full_page=True)
 

@@ -617,6 +617,18 @@ def _iso(value: Any) -> str:
     return str(value)
 
 
+def _alerts(frame: pd.DataFrame, subject: str, direction: Any, baseline: str, recent: str, change: Any,
+            messages: list[str]) -> pd.DataFrame:
+    """One check's alerts in the common columns (empty in, empty out)."""
+    if not len(frame):
+        return _empty(ALERT_COLUMNS)
+    return pd.DataFrame({
+        "subject": frame[subject], "metric": frame["metric"], "direction": direction, "began": frame["began"],
+        "detected": frame["detected"], "baseline": frame[baseline], "recent": frame[recent], "change": change,
+        "message": messages,
+    })
+
+
 def drift_alerts(
     speed_daily: pd.DataFrame | None = None,
     accuracy_daily: pd.DataFrame | None = None,
@@ -638,75 +650,31 @@ def drift_alerts(
     parts: list[pd.DataFrame] = []
     if speed_daily is not None and len(speed_daily):
         s = speed_drift(speed_daily, **(speed_kwargs or {}))
-        if len(s):
-            msgs = [
-                f"worker {r.worker_id}: typical time per item went from {r.baseline:.1f} s to "
-                f"{r.recent:.1f} s ({r.change_pct:+.0f}%, {r.direction}) since {_iso(r.began)} "
-                f"(detected {_iso(r.detected)})"
-                for r in s.itertuples()
-            ]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "subject": s["worker_id"],
-                        "metric": s["metric"],
-                        "direction": s["direction"],
-                        "began": s["began"],
-                        "detected": s["detected"],
-                        "baseline": s["baseline"],
-                        "recent": s["recent"],
-                        "change": s["change_pct"],
-                        "message": msgs,
-                    }
-                )
-            )
+        parts.append(_alerts(s, "worker_id", s["direction"] if len(s) else "", "baseline", "recent",
+                             s["change_pct"] if len(s) else 0.0, [
+            f"worker {r.worker_id}: typical time per item went from {r.baseline:.1f} s to "
+            f"{r.recent:.1f} s ({r.change_pct:+.0f}%, {r.direction}) since {_iso(r.began)} "
+            f"(detected {_iso(r.detected)})"
+            for r in s.itertuples()
+        ]))
     if accuracy_daily is not None and len(accuracy_daily):
         a = accuracy_drift(accuracy_daily, **(accuracy_kwargs or {}))
-        if len(a):
-            msgs = [
-                f"worker {r.worker_id}: accuracy fell from {r.baseline:.0%} to {r.recent:.0%} "
-                f"since {_iso(r.began)} (detected {_iso(r.detected)})"
-                for r in a.itertuples()
-            ]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "subject": a["worker_id"],
-                        "metric": a["metric"],
-                        "direction": a["direction"],
-                        "began": a["began"],
-                        "detected": a["detected"],
-                        "baseline": a["baseline"],
-                        "recent": a["recent"],
-                        "change": a["change_pts"],
-                        "message": msgs,
-                    }
-                )
-            )
+        parts.append(_alerts(a, "worker_id", a["direction"] if len(a) else "", "baseline", "recent",
+                             a["change_pts"] if len(a) else 0.0, [
+            f"worker {r.worker_id}: accuracy fell from {r.baseline:.0%} to {r.recent:.0%} "
+            f"since {_iso(r.began)} (detected {_iso(r.detected)})"
+            for r in a.itertuples()
+        ]))
     if label_weekly is not None and len(label_weekly):
         lm = label_mix_drift(label_weekly, **(label_kwargs or {}))
-        if len(lm):
-            msgs = [
-                f"project {r.project}: label mix shifted since the week of {_iso(r.began)} "
-                f"(detected {_iso(r.detected)}); '{r.biggest_shift_label}' went from "
-                f"{r.baseline_share:.0%} to {r.recent_share:.0%} of labels"
-                for r in lm.itertuples()
-            ]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "subject": lm["project"],
-                        "metric": lm["metric"],
-                        "direction": "shift",
-                        "began": lm["began"],
-                        "detected": lm["detected"],
-                        "baseline": lm["baseline_share"],
-                        "recent": lm["recent_share"],
-                        "change": 100.0 * (lm["recent_share"] - lm["baseline_share"]),
-                        "message": msgs,
-                    }
-                )
-            )
+        parts.append(_alerts(lm, "project", "shift", "baseline_share", "recent_share",
+                             100.0 * (lm["recent_share"] - lm["baseline_share"]) if len(lm) else 0.0, [
+            f"project {r.project}: label mix shifted since the week of {_iso(r.began)} "
+            f"(detected {_iso(r.detected)}); '{r.biggest_shift_label}' went from "
+            f"{r.baseline_share:.0%} to {r.recent_share:.0%} of labels"
+            for r in lm.itertuples()
+        ]))
+    parts = [p for p in parts if len(p)]
     if not parts:
         return _empty(ALERT_COLUMNS)
     out = pd.concat(parts, ignore_index=True)[ALERT_COLUMNS]
