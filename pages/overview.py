@@ -68,7 +68,7 @@ row1[2].metric("Touch time p50", approx + _num(h["touch_p50_s"], "{:,.0f} s"),
 row1[3].metric("Cycle time p95", approx + _num(h["cycle_p95_h"], "{:,.1f} h"),
                help="95th percentile of the hours from an item entering the line to being finished.")
 row2 = st.columns(4)
-row2[0].metric("Cost per accepted label", _num(h["cost_per_accepted_label"], "{:,.3f}"),
+row2[0].metric("Cost per accepted label", _num(h["cost_per_accepted_label"], "{:,.3f} " + h["currency"]),
                help="Everything the finished items cost (all attempts, overlap, review, adjudication, gold, platform "
                     "fees) divided by the items finished. Cost comes from the source or the rate card.")
 row2[1].metric("First-pass acceptance", _num(h["first_pass_acceptance"], "{:.1%}"),

@@ -24,12 +24,13 @@ TIER_COLOURS = {"crowd": "#3b5bdb", "vendor": "#f08c00", "expert": "#2f9e44", "m
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    # The legend sits on its own line under the title: long titles would run into it.
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
         xaxis_title=x_title,
         yaxis_title=y_title,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         hovermode="x unified",
         template="plotly_white",
     )

@@ -215,9 +215,12 @@ def kpis(
         out.print(f"No events match ({flt.describe()}). Ingest a file with `labelline ingest FILE`, "
                   "build the demo with `labelline demo`, or widen the filter.")
         return
-    table = Table(f"KPIs: {flt.describe()}", "", box=None, pad_edge=False, show_header=False)
+    out.print(f"KPIs for {flt.describe()}" + (" (≈: percentiles within 1 %)" if data["percentiles_approximate"] else ""))
+    table = Table("", "", box=None, pad_edge=False, show_header=False)
     for key, label, fmt in _HEADLINE_LABELS:
         value = data[key]
+        if key.startswith("cost_"):
+            label = f"{label} ({data['currency']})"
         table.add_row(label, "n/a" if value is None else fmt.format(value))
     out.print(table)
 

@@ -21,7 +21,7 @@ HEADLINE_KEYS = (
     "finished_items", "throughput_per_day", "backlog_items",
     "touch_p50_s", "touch_p90_s", "touch_p95_s", "touch_mean_s", "touch_cap_s", "touch_capped_events",
     "cycle_p50_h", "cycle_p95_h",
-    "cost_total", "cost_per_label", "cost_per_accepted_label", "cost_per_correct_label", "unpriced_events",
+    "currency", "cost_total", "cost_per_label", "cost_per_accepted_label", "cost_per_correct_label", "unpriced_events",
     "first_pass_acceptance", "rework_rate", "rejection_rate", "gold_accuracy", "gold_trials",
     "percent_agreement", "fleiss_kappa", "krippendorff_alpha", "agreement_items", "percentiles_approximate",
 )
@@ -71,6 +71,7 @@ def headline(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT
         "touch_capped_events": int(h["touch_capped"]),
         "cycle_p50_h": done.p50_h,
         "cycle_p95_h": done.p95_h,
+        "currency": s.currency,
         "cost_total": float(h["cost"]),
         "cost_per_label": _ratio(h["cost"], h["label_events"]),
         "cost_per_accepted_label": cpa,

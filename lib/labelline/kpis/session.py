@@ -8,6 +8,7 @@ cursor-like session per use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from labelline.kpis.filters import KpiFilter
 from labelline.kpis.tables import connect_kpis
-from labelline.rates import RateCard
+from labelline.rates import RateCard, rates_for_store
 from labelline.sql import query
 from labelline.store import EventStore
 
@@ -36,6 +37,7 @@ ROLLUP_MIN_EVENTS = 1_000_000
 class KpiSession:
     con: duckdb.DuckDBPyConnection
     rollups: bool | None = None  # None: decide by size (ROLLUP_MIN_EVENTS); True/False: force
+    currency: str = "USD"  # the rate card's: what every money figure is in
     _applied: KpiFilter | None = field(default=None, repr=False)
     _events: int | None = field(default=None, repr=False)
 
@@ -78,7 +80,8 @@ class KpiSession:
         self.close()
 
 
-def open_kpis(store: EventStore, card: RateCard | None = None, progress=None,
+def open_kpis(store: EventStore, card: RateCard | None = None, progress: Callable[[str], None] | None = None,
               rollups: bool | None = None) -> KpiSession:
     """A session on the store's latest snapshot (the KPI tables are built if missing)."""
-    return KpiSession(connect_kpis(store, card, progress), rollups=rollups)
+    card = card or rates_for_store(store.root)[0]
+    return KpiSession(connect_kpis(store, card, progress), rollups=rollups, currency=card.currency)
