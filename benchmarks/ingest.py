@@ -6,6 +6,11 @@ alternating order, `--repeats` times; medians are reported.
 
     python benchmarks/ingest.py --rows 1000000 10000000
     python benchmarks/ingest.py --label-studio 100000
+    python benchmarks/ingest.py --rows 1e6 --baseline-lib /tmp/old/lib --work /tmp/bench
+
+``--baseline-lib`` adds a third contender: the same store child importing labelline from
+another checkout's ``lib`` (e.g. ``git archive <commit> lib | tar -x -C /tmp/old``), so a
+change is measured before and after in one run, on the same load.
 
 Ends with one line of key=value figures for the largest size (smaller sizes are printed
 above it as ``#`` comments), e.g. ``rows=10000000 store_s=... pandas_s=... speedup=...
@@ -83,10 +88,14 @@ def make_csv(path: Path, rows: int) -> None:
     """)
 
 
-def run_child(code: str, *args: str) -> tuple[float, int, float]:
-    """(seconds, rows, peak RSS in MB) of a fresh Python process running `code`."""
+def run_child(code: str, *args: str, lib: Path | None = None) -> tuple[float, int, float]:
+    """(seconds, rows, peak RSS in MB) of a fresh Python process running `code`
+    (importing labelline from `lib` first when given)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if lib is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(lib), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                            text=True, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
     if status != 0:
@@ -95,7 +104,7 @@ def run_child(code: str, *args: str) -> tuple[float, int, float]:
     return float(seconds), int(rows), usage.ru_maxrss / 1024
 
 
-def bench_csv(rows: int, repeats: int, work: Path) -> dict[str, float]:
+def bench_csv(rows: int, repeats: int, work: Path, baseline: Path | None = None) -> dict[str, float]:
     csv = work / f"events_{rows}.csv"
     if not csv.exists():
         t = time.perf_counter()
@@ -103,8 +112,10 @@ def bench_csv(rows: int, repeats: int, work: Path) -> dict[str, float]:
         print(f"# generated {csv.name} ({csv.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s",
               file=sys.stderr)
     store_runs, pandas_runs, peaks, pandas_peaks = [], [], [], []
+    baseline_runs, baseline_peaks = [], []
+    contenders = ("store", "pandas") + (("baseline",) if baseline else ())
     for r in range(repeats):
-        order = ("store", "pandas") if r % 2 == 0 else ("pandas", "store")
+        order = contenders if r % 2 == 0 else contenders[::-1]
         for who in order:
             with tempfile.TemporaryDirectory(dir=work) as tmp:
                 if who == "store":
@@ -112,13 +123,18 @@ def bench_csv(rows: int, repeats: int, work: Path) -> dict[str, float]:
                     assert n == rows, (n, rows)
                     store_runs.append(s)
                     peaks.append(peak)
+                elif who == "baseline":
+                    s, n, peak = run_child(STORE_CHILD, str(csv), str(Path(tmp) / "store"), "events", lib=baseline)
+                    assert n == rows, (n, rows)
+                    baseline_runs.append(s)
+                    baseline_peaks.append(peak)
                 else:
                     s, n, peak = run_child(PANDAS_CHILD, str(csv), str(Path(tmp) / "out.parquet"))
                     pandas_runs.append(s)
                     pandas_peaks.append(peak)
             print(f"#   {who}: {s:.2f} s, peak {peak:.0f} MB", file=sys.stderr)
     store_s, pandas_s = statistics.median(store_runs), statistics.median(pandas_runs)
-    return {
+    result = {
         "rows": rows,
         "store_s": round(store_s, 3),
         "pandas_s": round(pandas_s, 3),
@@ -127,6 +143,11 @@ def bench_csv(rows: int, repeats: int, work: Path) -> dict[str, float]:
         "peak_mb": round(max(peaks)),
         "pandas_peak_mb": round(max(pandas_peaks)),
     }
+    if baseline_runs:
+        baseline_s = statistics.median(baseline_runs)
+        result.update(baseline_s=round(baseline_s, 3), baseline_speedup=round(pandas_s / baseline_s, 2),
+                      baseline_rows_per_s=round(rows / baseline_s), baseline_peak_mb=round(max(baseline_peaks)))
+    return result
 
 
 def bench_label_studio(annotations: int, work: Path) -> dict[str, float]:
@@ -161,9 +182,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--label-studio", type=int, default=100_000, help="annotations; 0 to skip")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--baseline-lib", type=Path, default=None,
+                        help="another checkout's lib/ to time in the same run (before/after)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    results = [bench_csv(int(rows), args.repeats, args.work) for rows in args.rows]
+    results = [bench_csv(int(rows), args.repeats, args.work, args.baseline_lib) for rows in args.rows]
     for res in results[:-1]:  # smaller sizes as comments; the last line is the largest size
         print("# " + " ".join(f"{k}={v}" for k, v in res.items()))
     final = dict(results[-1]) if results else {}

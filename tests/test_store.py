@@ -173,3 +173,29 @@ def test_each_rule_quarantines_with_the_field_named(store: EventStore, csv_file,
     record = store.connect().execute("select record, field, reason from quarantine").fetchone()
     assert record[0] == 2 and record[1] == next(iter(bad))
     assert summary.problems[0].startswith("events.csv: record 2")
+
+
+def test_padded_blank_and_untyped_values_are_judged_alike_from_csv_and_jsonl(tmp_path: Path) -> None:
+    """Validation builds text forms and trims only where needed (for speed): the results
+    must not depend on whether values arrive typed (CSV) or as text (JSONL)."""
+    rows = [
+        event(0, worker_id="  w7 ", stage=" Label", outcome="SUBMITTED ", batch="   ", attempt=""),
+        event(1, project=" p ", org=" ", cost="", active_s=""),
+        event(2, started_at="soon"),
+        event(3, cost="a lot"),
+        event(4, attempt="twice"),
+    ]
+    from_csv, from_jsonl = EventStore(tmp_path / "csv"), EventStore(tmp_path / "jsonl")
+    csv_summary = ingest_paths([write_csv(tmp_path / "events.csv", rows)], from_csv).files[0]
+    jsonl_summary = ingest_paths([write_jsonl(tmp_path / "events.jsonl", rows)], from_jsonl).files[0]
+    assert (csv_summary.ingested, csv_summary.quarantined) == (jsonl_summary.ingested, jsonl_summary.quarantined)
+    assert (csv_summary.ingested, csv_summary.quarantined) == (2, 3)
+    columns = ", ".join(c for c in EVENT_COLUMNS if c not in ("source", "source_ref")) + ", content_hash"
+    sql = f"select {columns} from events order by event_id"
+    assert rows_of(from_csv, sql) == rows_of(from_jsonl, sql)
+    e0, e1 = ({r["event_id"]: r for r in rows_of(from_csv)}[k] for k in ("e0", "e1"))
+    assert (e0["worker_id"], e0["stage"], e0["outcome"], e0["batch"], e0["attempt"]) == ("w7", "label", "submitted", None, 1)
+    assert (e1["project"], e1["org"], e1["cost"], e1["active_s"]) == ("p", None, None, None)
+    for store in (from_csv, from_jsonl):
+        fields = store.connect().execute("select field from quarantine order by record").fetchall()
+        assert [f for (f,) in fields] == ["started_at", "cost", "attempt"]

@@ -132,6 +132,7 @@ def ingest_file(
         # source); letting DuckDB write in parallel without it is ~25 % faster.
         run_sql(con, "SET preserve_insertion_order = false")
         run_sql(con, sql_text("ingest/content_hash_macro"))
+        run_sql(con, sql_text("ingest/clean_text_macro"))
         with store.tables.writer():
             store.tables.ensure()
             _run(con, store, ctx, found, summary, progress)

@@ -7,22 +7,22 @@
 -- submission window), $max_active_s (seconds: longer is not a work session).
 with typed as (
     select
-        nullif(trim(event_id::varchar), '') as given_event_id,
-        coalesce(nullif(trim(source::varchar), ''), $default_source) as source,
+        clean_text(event_id::varchar) as given_event_id,
+        coalesce(clean_text(source::varchar), $default_source) as source,
         $source_ref as source_ref,
-        coalesce(nullif(trim(project::varchar), ''), $default_project) as project,
-        nullif(trim(batch::varchar), '') as batch,
-        nullif(trim(item_id::varchar), '') as item_id,
-        nullif(trim(task_type::varchar), '') as task_type,
-        lower(nullif(trim(stage::varchar), '')) as stage,
-        nullif(trim(worker_id::varchar), '') as worker_id,
-        nullif(trim(tier::varchar), '') as tier,
-        nullif(trim(org::varchar), '') as org,
-        lower(nullif(trim(outcome::varchar), '')) as outcome,
+        coalesce(clean_text(project::varchar), $default_project) as project,
+        clean_text(batch::varchar) as batch,
+        clean_text(item_id::varchar) as item_id,
+        clean_text(task_type::varchar) as task_type,
+        lower(clean_text(stage::varchar)) as stage,
+        clean_text(worker_id::varchar) as worker_id,
+        clean_text(tier::varchar) as tier,
+        clean_text(org::varchar) as org,
+        lower(clean_text(outcome::varchar)) as outcome,
         label::varchar as label,
         gold_label::varchar as gold_label,
-        nullif(trim(reviews_event_id::varchar), '') as reviews_event_id,
-        nullif(trim(meta::varchar), '') as meta,
+        clean_text(reviews_event_id::varchar) as reviews_event_id,
+        clean_text(meta::varchar) as meta,
         -- Times and numbers arrive typed (Parquet, CSV read with types) or as text (adapters).
         -- try_cast is free on typed input; the text form is only built for messages.
         attempt as attempt_in,
@@ -31,8 +31,11 @@ with typed as (
         submitted_at as submitted_at_in,
         active_s as active_s_in,
         cost as cost_in,
+        -- Missing means the first attempt. The CASE builds the text only for a value
+        -- that does not cast (a projection evaluates every operand of AND/OR/nullif
+        -- for every row; CASE and COALESCE evaluate a branch only for the rows reaching it).
         coalesce(try_cast(attempt as integer),
-                 case when nullif(trim(attempt::varchar), '') is null then 1 end) as attempt,
+                 case when attempt is null or clean_text(attempt::varchar) is null then 1 end) as attempt,
         try_cast(queued_at as timestamptz) as queued_at,
         try_cast(started_at as timestamptz) as started_at,
         try_cast(submitted_at as timestamptz) as submitted_at,
@@ -49,12 +52,18 @@ with typed as (
 cast_values as (
     select
         *,
-        -- Present but not castable: text that is not blank.
+        -- Present but not castable: text that is not blank. Typed input (the CSV reader,
+        -- Parquet) never gets past the first test, so the text form is built only for
+        -- text that did not cast: converting every timestamp to text cost ~1 s per 1M rows.
         attempt is null as attempt_bad,
-        queued_at is null and nullif(trim(queued_at_in::varchar), '') is not null as queued_at_bad,
-        started_at is null and nullif(trim(started_at_in::varchar), '') is not null as started_at_bad,
-        active_s is null and nullif(trim(active_s_in::varchar), '') is not null as active_s_bad,
-        cost is null and nullif(trim(cost_in::varchar), '') is not null as cost_bad
+        case when queued_at is null and queued_at_in is not null
+             then clean_text(queued_at_in::varchar) is not null else false end as queued_at_bad,
+        case when started_at is null and started_at_in is not null
+             then clean_text(started_at_in::varchar) is not null else false end as started_at_bad,
+        case when active_s is null and active_s_in is not null
+             then clean_text(active_s_in::varchar) is not null else false end as active_s_bad,
+        case when cost is null and cost_in is not null
+             then clean_text(cost_in::varchar) is not null else false end as cost_bad
     from typed
 ),
 
@@ -74,7 +83,7 @@ problems as (
             when tier is null then ['tier', 'required value is missing']
             when outcome is null then ['outcome', 'required value is missing']
             when not list_contains($stage_outcomes, stage || '/' || outcome) then ['outcome', '''' || left(outcome, 40) || ''' is not an outcome of stage ' || stage]
-            when submitted_at is null and nullif(trim(submitted_at_in::varchar), '') is null then
+            when submitted_at is null and clean_text(submitted_at_in::varchar) is null then
                 ['submitted_at', 'required value is missing']
             when submitted_at is null then
                 ['submitted_at', 'not a timestamp: ''' || left(submitted_at_in::varchar, 40) || '''']
