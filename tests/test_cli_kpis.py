@@ -13,7 +13,6 @@ from factories import event, write_csv
 from labelline.cli import app
 from labelline.kpis.headline import HEADLINE_KEYS
 from labelline.kpis.scorecards import SCORECARD_COLUMNS
-from labelline.store import EventStore
 
 
 @pytest.fixture(scope="module")

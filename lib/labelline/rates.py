@@ -9,16 +9,16 @@ re-prices history without re-ingesting anything, and every priced event names it
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Annotated, Self
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from labelline.sql import sql_text
+from labelline.tomlfile import load_toml_model
 
 __all__ = ["RateCard", "RateRule", "RatesError", "create_priced_view", "load_rates", "rates_for_store"]
 
@@ -106,31 +106,9 @@ _RATES_SCHEMA = pa.schema([
 ])
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    """pydantic's ('rule', 2, 'hourly_rate') as the file's own words: rule[3].hourly_rate."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + part
-    return out or "(file)"
-
-
 def load_rates(path: str | Path) -> RateCard:
     """Read and validate a rate card; raise RatesError naming the file and every problem."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RatesError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RatesError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return RateCard.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{path}: {_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
-        raise RatesError("\n".join(problems)) from None
+    return load_toml_model(path, RateCard, RatesError)
 
 
 def rates_for_store(store_root: Path) -> tuple[RateCard, Path | None]:

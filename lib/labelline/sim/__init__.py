@@ -1,0 +1,1 @@
+"""Simulation of the annotation line, and the queueing theory it is checked against."""

@@ -1,0 +1,132 @@
+"""Replications of a scenario and their summary with 95 % confidence intervals.
+
+Each replication is independent (its own seeded streams), so they run in parallel
+processes; the summary of each is computed from its item records and busy-time accounting
+inside the measured window (after warm-up, before cool-down), and the figures across
+replications get a Student-t confidence interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from scipy import stats
+
+from labelline.sim.model import Replication, run_replication
+from labelline.sim.scenario import Scenario
+
+__all__ = ["summarise", "simulate", "SimResult", "confidence_intervals"]
+
+
+def summarise(rep: Replication) -> dict[str, float]:
+    """One replication's figures (flat dict; per-pool and per-stage keys carry the name)."""
+    lo, hi = rep.window
+    span = hi - lo
+    created = np.array([r.created_h for r in rep.items])
+    finished = np.array([np.nan if r.finished_h is None else r.finished_h for r in rep.items])
+    done = ~np.isnan(finished) & (finished >= lo) & (finished < hi)
+    cycle = finished[done] - created[done]
+    cost = np.array([r.cost for r in rep.items])
+    correct = np.array([bool(r.correct) for r in rep.items])
+    # Items on the line over time: each item counts from arrival to finish (or the horizon).
+    ends = np.where(np.isnan(finished), rep.scenario.horizon_h, finished)
+    on_line_h = np.clip(np.minimum(ends, hi) - np.maximum(created, lo), 0, None).sum()
+    out: dict[str, float] = {
+        "items_finished": float(done.sum()),
+        "throughput_per_hour": done.sum() / span,
+        "cycle_time_mean_h": float(cycle.mean()) if len(cycle) else math.nan,
+        "cycle_time_p50_h": float(np.percentile(cycle, 50)) if len(cycle) else math.nan,
+        "cycle_time_p95_h": float(np.percentile(cycle, 95)) if len(cycle) else math.nan,
+        "wip_mean": on_line_h / span,
+        "final_accuracy": float(correct[done].mean()) if done.any() else math.nan,
+        "cost_per_accepted_label": float(cost[done].sum() / done.sum()) if done.any() else math.nan,
+    }
+    if out["final_accuracy"] and not math.isnan(out["final_accuracy"]):
+        out["cost_per_correct_label"] = out["cost_per_accepted_label"] / out["final_accuracy"]
+    else:
+        out["cost_per_correct_label"] = math.nan
+    if rep.scenario.sla_cycle_h is not None and len(cycle):
+        out["sla_attainment"] = float((cycle <= rep.scenario.sla_cycle_h).mean())
+    backlog = np.array([r.from_backlog for r in rep.items], dtype=bool)
+    if backlog.any():
+        out["backlog_drain_h"] = float(np.nanmax(finished[backlog])) if not np.isnan(finished[backlog]).any() \
+            else math.nan
+    cols = rep.cols
+    stage = np.array(cols["stage"], dtype=object)
+    queued = np.array(cols["queued_at"], dtype=float)
+    started = np.array(cols["started_at"], dtype=float)
+    submitted = np.array(cols["submitted_at"], dtype=float)
+    in_window = (submitted >= lo) & (submitted < hi)
+    event_cost = np.array(cols["cost"], dtype=float)
+    for name in ("prelabel", "label", "review", "adjudicate", "qa"):
+        mask = (stage == name) & in_window
+        if mask.any():
+            out[f"wait_mean_h.{name}"] = float((started[mask] - queued[mask]).mean())
+            out[f"cost.{name}"] = float(event_cost[mask].sum())
+    for name, state in rep.pools.items():
+        available = rep.available_h(state)
+        if available:
+            out[f"utilisation.{name}"] = state.busy_h / available
+        out[f"busy_h.{name}"] = state.busy_h
+    return out
+
+
+def confidence_intervals(per_rep: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """mean, half-width, low, high of every column across replications (Student t)."""
+    rows = []
+    n = len(per_rep)
+    for col in per_rep.columns:
+        values = per_rep[col].dropna().to_numpy(dtype=float)
+        mean = float(values.mean()) if len(values) else math.nan
+        if len(values) > 1:
+            half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+        else:
+            half = math.nan
+        rows.append({"figure": col, "mean": mean, "half_width": half, "low": mean - half, "high": mean + half,
+                     "replications": len(values)})
+    out = pd.DataFrame(rows).set_index("figure")
+    out.attrs["replications"] = n
+    return out
+
+
+@dataclass
+class SimResult:
+    scenario: Scenario
+    per_replication: pd.DataFrame  # one row per replication, one column per figure
+    summary: pd.DataFrame  # mean and 95 % interval per figure
+    events: list[pa.Table]  # the event log of each replication (when asked for)
+
+
+def _one(args: tuple[Scenario, int, int, str, bool]) -> tuple[dict[str, float], pa.Table | None]:
+    scenario, replication, seed, key, keep_events = args
+    rep = run_replication(scenario, replication, seed, key)
+    return summarise(rep), rep.event_table() if keep_events else None
+
+
+def simulate(scenario: Scenario, replications: int = 10, seed: int = 0, key: str | None = None,
+             processes: int | None = None, keep_events: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> SimResult:
+    """Run replications (in parallel processes unless processes=1) and summarise them."""
+    key = key or scenario.name
+    jobs = [(scenario, r, seed, key, keep_events) for r in range(replications)]
+    results: list[tuple[dict[str, float], pa.Table | None]] = []
+    if processes == 1 or replications == 1:
+        for i, job in enumerate(jobs):
+            results.append(_one(job))
+            if progress:
+                progress(i + 1, replications)
+    else:
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            for i, result in enumerate(pool.map(_one, jobs)):
+                results.append(result)
+                if progress:
+                    progress(i + 1, replications)
+    per_rep = pd.DataFrame([r[0] for r in results])
+    return SimResult(scenario=scenario, per_replication=per_rep, summary=confidence_intervals(per_rep),
+                     events=[r[1] for r in results if r[1] is not None])

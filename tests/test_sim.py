@@ -1,0 +1,154 @@
+"""The simulator against queueing theory, its own invariants, and the event log contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from labelline.sim.model import run_replication
+from labelline.sim.runs import simulate, summarise
+from labelline.sim.scenario import ScenarioError, load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+
+
+def _inside(summary, figure: str, expected: float) -> None:
+    row = summary.loc[figure]
+    assert row["low"] <= expected <= row["high"], f"{figure}: {expected} not in [{row['low']:.4f}, {row['high']:.4f}]"
+
+
+def test_mmc_matches_erlang_c() -> None:
+    """M/M/10 at rho = 0.9: mean wait 0.6687 h (Erlang C), utilisation 0.9, inside the 95 % interval."""
+    from labelline.sim.queueing import mmc
+
+    theory = mmc(arrival_rate_per_h=9.0, service_rate_per_h=1.0, servers=10)
+    assert round(theory.wait_mean_h, 4) == 0.6687
+    result = simulate(load_scenario(SCENARIOS / "mmc_validation.toml"), replications=8, seed=3, processes=2)
+    _inside(result.summary, "wait_mean_h.label", theory.wait_mean_h)
+    _inside(result.summary, "utilisation.annotators", 0.9)
+    _inside(result.summary, "throughput_per_hour", 9.0)
+    assert result.summary.loc["wait_mean_h.label", "half_width"] < 0.2  # tight enough to mean something
+
+
+def test_rework_line_matches_the_jackson_network() -> None:
+    """Throughput 20/h, mean cycle time 1.1462 h, mean WIP 22.92, annotate utilisation (20/0.85)/28."""
+    from labelline.sim.queueing import Station, jackson_network
+
+    stations = [Station("prelabel", 1, 40.0), Station("annotate", 14, 2.0), Station("review", 5, 6.0),
+                Station("qa", 3, 12.0)]
+    routing = [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0.15, 0, 0.85], [0, 0, 0, 0]]
+    theory = jackson_network(stations, 20.0, routing)
+    result = simulate(load_scenario(SCENARIOS / "rework_line.toml"), replications=6, seed=5, processes=2)
+    s = result.summary
+    _inside(s, "throughput_per_hour", 20.0)
+    _inside(s, "cycle_time_mean_h", theory.cycle_time_mean_h)  # 1.1462 h
+    _inside(s, "wip_mean", theory.wip_mean)  # 22.92
+    _inside(s, "utilisation.annotators", 20 / 0.85 / 28)
+    _inside(s, "utilisation.reviewers", 20 / 0.85 / 30)
+
+
+def test_littles_law_on_every_replication() -> None:
+    scenario = load_scenario(SCENARIOS / "rework_line.toml")
+    for replication in range(3):
+        figures = summarise(run_replication(scenario, replication, seed=9))
+        predicted = figures["throughput_per_hour"] * figures["cycle_time_mean_h"]
+        assert figures["wip_mean"] == pytest.approx(predicted, rel=0.03)
+
+
+def test_same_seed_same_log_and_parallel_equals_sequential() -> None:
+    scenario = load_scenario(SCENARIOS / "mmc_validation.toml").model_copy(update={"horizon_h": 300.0})
+    a = run_replication(scenario, 0, seed=1).event_table()
+    b = run_replication(scenario, 0, seed=1).event_table()
+    c = run_replication(scenario, 0, seed=2).event_table()
+    assert a.equals(b) and not a.equals(c)
+    seq = simulate(scenario, replications=3, seed=4, processes=1).per_replication
+    par = simulate(scenario, replications=3, seed=4, processes=2).per_replication
+    assert seq.equals(par)
+
+
+def test_more_staff_shorter_waits_with_common_random_numbers() -> None:
+    base = load_scenario(SCENARIOS / "mmc_validation.toml").model_copy(update={"horizon_h": 600.0, "warmup_h": 50.0})
+    pool = base.pool[0]
+    bigger = base.model_copy(update={"pool": [pool.model_copy(update={"headcount": 11})]})
+    small = simulate(base, replications=3, seed=8, processes=1).per_replication["wait_mean_h.label"]
+    large = simulate(bigger, replications=3, seed=8, processes=1).per_replication["wait_mean_h.label"]
+    assert (large < small).all()  # the same arrivals and times: every replication improves
+
+
+def test_sloppier_annotators_mean_more_rework_and_dearer_accepted_labels() -> None:
+    line = load_scenario(SCENARIOS / "rework_line.toml").model_copy(update={"horizon_h": 400.0, "warmup_h": 50.0})
+    review = line.stages.review.model_copy(update={"false_reject_rate": 0.0, "catch_rate": 0.9})
+    careful = _with_accuracy(line.model_copy(update={"stages": line.stages.model_copy(update={"review": review})}), 0.95)
+    sloppy = _with_accuracy(careful, 0.75)
+    a = simulate(careful, replications=3, seed=2, processes=1).summary
+    b = simulate(sloppy, replications=3, seed=2, processes=1).summary
+    assert b.loc["cost.label", "mean"] > a.loc["cost.label", "mean"]
+    assert b.loc["cost_per_accepted_label", "mean"] > a.loc["cost_per_accepted_label", "mean"]
+    assert b.loc["final_accuracy", "mean"] < a.loc["final_accuracy", "mean"]
+
+
+def _with_accuracy(scenario, accuracy: float):
+    pools = []
+    for pool in scenario.pool:
+        if pool.name == "annotators":
+            handling = {k: h.model_copy(update={"accuracy": accuracy}) for k, h in pool.handling.items()}
+            pool = pool.model_copy(update={"handling": handling})
+        pools.append(pool)
+    return scenario.model_copy(update={"pool": pools})
+
+
+def test_simulated_log_lands_in_a_store_and_the_kpis_read_it(tmp_path: Path) -> None:
+    from labelline.ingest.pipeline import ingest_paths
+    from labelline.kpis.headline import headline
+    from labelline.kpis.session import open_kpis
+    from labelline.store import EventStore
+
+    scenario = load_scenario(SCENARIOS / "rework_line.toml").model_copy(update={"horizon_h": 60.0, "warmup_h": 0.0})
+    rep = run_replication(scenario, 0, seed=1)
+    pq.write_table(rep.event_table(), tmp_path / "sim.parquet")
+    store = EventStore(tmp_path / "store")
+    summary = ingest_paths([tmp_path / "sim.parquet"], store, fmt="events")
+    assert summary.files[0].quarantined == 0 and summary.files[0].ingested == rep.event_table().num_rows
+    with open_kpis(store) as s:
+        h = headline(s)
+    assert h["events"] == rep.event_table().num_rows
+    assert h["finished_items"] == sum(r.finished_h is not None for r in rep.items)
+    assert h["cost_total"] == pytest.approx(sum(rep.cols["cost"]), rel=1e-6)
+    # Every label is right and 15 % of reviews send it back: first-pass acceptance near 0.85.
+    assert h["first_pass_acceptance"] == pytest.approx(0.85, abs=0.05)
+
+
+def test_invalid_scenario_lists_every_problem_with_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("""
+name = "bad"
+horizon_h = -5
+[arrivals]
+rate_per_h = 2
+[[pool]]
+name = "crowd"
+tier = "crowd"
+headcount = 0
+[pool.handling.classification]
+distribution = "lognormal"
+mean_s = -3
+[stages.label]
+pools = ["crowd"]
+""")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    message = str(exc.value)
+    assert "horizon_h: Input should be greater than 0" in message
+    assert "pool[1].headcount" in message
+    assert "pool[1].handling.classification.mean_s" in message
+    assert all(line.startswith(str(bad)) for line in message.splitlines())
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text(bad.read_text().replace("-5", "10").replace("headcount = 0", "headcount = 2")
+                       .replace("-3", "30").replace('pools = ["crowd"]', 'pools = ["vendor"]'))
+    with pytest.raises(ScenarioError, match="no pool named 'vendor'"):
+        load_scenario(unknown)
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        (tmp_path / "broken.toml").write_text("name = ")
+        load_scenario(tmp_path / "broken.toml")
