@@ -152,3 +152,16 @@ pools = ["crowd"]
     with pytest.raises(ScenarioError, match="not valid TOML"):
         (tmp_path / "broken.toml").write_text("name = ")
         load_scenario(tmp_path / "broken.toml")
+
+
+def test_overloaded_line_runs_at_the_bottleneck_capacity() -> None:
+    """At 26 items/h the rework line is overloaded: it finishes 14 x 2 x 0.85 = 23.8/h, set by annotate."""
+    line = load_scenario(SCENARIOS / "rework_line.toml")
+    overloaded = line.model_copy(update={"arrivals": line.arrivals.model_copy(update={"rate_per_h": 26.0})})
+    result = simulate(overloaded, replications=4, seed=6, processes=2)
+    _inside(result.summary, "throughput_per_hour", 23.8)
+    assert result.bottleneck["pool"] == "annotators" and result.bottleneck["agrees"]
+    assert result.summary.loc["utilisation.annotators", "mean"] > 0.99
+    stable = simulate(line, replications=2, seed=6, processes=2)
+    assert stable.bottleneck["pool"] == "annotators"
+    assert stable.bottleneck["capacity_items_per_h"] == pytest.approx(23.8, rel=0.03)

@@ -124,6 +124,8 @@ class PoolState:
         self.pool = pool
         self.env = env
         self.busy_h = 0.0  # handling time inside the measured window
+        self.jobs = 0  # units of work started inside the measured window
+        self.service_h = 0.0  # their total handling time (for the mean service time)
         self.samplers: dict[str, Sampler] = {}
         self.quality = line.stream(f"quality:{pool.name}")
         self.line = line
@@ -242,6 +244,9 @@ class Replication:
             state.workers.put(worker)
         lo, hi = self.window
         state.busy_h += max(0.0, min(env.now, hi) - max(start, lo))
+        if lo <= start < hi:
+            state.jobs += 1
+            state.service_h += hours
         return worker, queued, start, env.now
 
     def choose(self, names: list[str], overflow: str | None = None, threshold: int | None = None) -> PoolState:

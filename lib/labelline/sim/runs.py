@@ -69,11 +69,19 @@ def summarise(rep: Replication) -> dict[str, float]:
         if mask.any():
             out[f"wait_mean_h.{name}"] = float((started[mask] - queued[mask]).mean())
             out[f"cost.{name}"] = float(event_cost[mask].sum())
+    arrived = float(((created >= lo) & (created < hi)).sum())
     for name, state in rep.pools.items():
         available = rep.available_h(state)
         if available:
             out[f"utilisation.{name}"] = state.busy_h / available
         out[f"busy_h.{name}"] = state.busy_h
+        if state.jobs and arrived:
+            # Capacity / visit ratio: how many items per hour this pool could carry at most.
+            visits = state.jobs / arrived
+            out[f"visits_per_item.{name}"] = visits
+            if available:
+                mean_service_h = state.service_h / state.jobs
+                out[f"capacity_items_per_h.{name}"] = available / span / mean_service_h / visits
     return out
 
 
@@ -101,6 +109,27 @@ class SimResult:
     per_replication: pd.DataFrame  # one row per replication, one column per figure
     summary: pd.DataFrame  # mean and 95 % interval per figure
     events: list[pa.Table]  # the event log of each replication (when asked for)
+
+    @property
+    def bottleneck(self) -> dict[str, float | str] | None:
+        """The pool with the least capacity per item (capacity / visit ratio), with its utilisation.
+
+        Nominal load overstates a downstream pool's real load when an upstream one throttles
+        the flow, so the measured utilisation is reported beside it as the check.
+        """
+        caps = {f.split(".", 1)[1]: row["mean"] for f, row in self.summary.iterrows()
+                if f.startswith("capacity_items_per_h.")}
+        if not caps:
+            return None
+        pool = min(caps, key=caps.get)
+        util = self.summary["mean"].get(f"utilisation.{pool}")
+        busiest = max(
+            ((f.split(".", 1)[1], row["mean"]) for f, row in self.summary.iterrows() if f.startswith("utilisation.")),
+            key=lambda kv: kv[1], default=(None, None),
+        )[0]
+        return {"pool": pool, "capacity_items_per_h": caps[pool],
+                "utilisation": None if util is None else float(util),
+                "busiest_pool": busiest, "agrees": busiest == pool}
 
 
 def _one(args: tuple[Scenario, int, int, str, bool]) -> tuple[dict[str, float], pa.Table | None]:
