@@ -165,3 +165,41 @@ def test_overloaded_line_runs_at_the_bottleneck_capacity() -> None:
     stable = simulate(line, replications=2, seed=6, processes=2)
     assert stable.bottleneck["pool"] == "annotators"
     assert stable.bottleneck["capacity_items_per_h"] == pytest.approx(23.8, rel=0.03)
+
+
+def _overflow_line(with_vendor: bool):
+    from labelline.sim.scenario import Scenario
+
+    pools = [{"name": "inhouse", "tier": "crowd", "headcount": 4, "hourly_rate": 20.0,
+              "handling": {"*": {"distribution": "lognormal", "mean_s": 600.0, "cv": 0.5, "accuracy": 0.9}}},
+             {"name": "vendor", "tier": "vendor", "org": "acme", "unlimited": True, "per_item_price": 6.0,
+              "platform_fee_pct": 10.0, "monthly_fee": 500.0,
+              "handling": {"*": {"distribution": "lognormal", "mean_s": 900.0, "cv": 0.5, "accuracy": 0.85}}}]
+    label = {"pools": ["inhouse"]}
+    if with_vendor:
+        label |= {"overflow_pool": "vendor", "overflow_queue": 20}
+    return Scenario.model_validate({
+        "name": "overflow" if with_vendor else "no_overflow", "horizon_h": 200.0,
+        "arrivals": {"backlog_items": 300, "rate_per_h": 10.0}, "pool": pools, "stages": {"label": label},
+    })
+
+
+def test_overflow_to_a_vendor_drains_the_backlog_sooner_at_a_higher_unit_cost() -> None:
+    alone = simulate(_overflow_line(False), replications=2, seed=1, processes=1).summary["mean"]
+    helped = simulate(_overflow_line(True), replications=2, seed=1, processes=1).summary["mean"]
+    assert helped["wip_mean"] < alone["wip_mean"]  # a smaller backlog on the line
+    assert helped["cycle_time_mean_h"] < alone["cycle_time_mean_h"]
+    assert helped["backlog_drain_h"] < alone["backlog_drain_h"]
+    assert helped["cost_per_accepted_label"] > alone["cost_per_accepted_label"]
+    assert helped["cost_fixed"] == pytest.approx(500.0 * 200 / 720)  # the vendor's monthly fee, pro rata
+    assert helped["cost_tier.vendor"] > 0 and "cost_tier.vendor" not in alone
+
+
+def test_cost_by_stage_tier_and_org_add_up() -> None:
+    figures = summarise(run_replication(load_scenario(SCENARIOS / "rework_line.toml")
+                                        .model_copy(update={"horizon_h": 150.0, "warmup_h": 20.0}), 0, seed=3))
+    for prefix in ("cost.", "cost_tier.", "cost_org."):
+        parts = sum(v for k, v in figures.items() if k.startswith(prefix))
+        total = sum(v for k, v in figures.items() if k.startswith("cost."))
+        assert parts == pytest.approx(total)
+    assert figures["wip_mean.label"] > 0 and figures["wip_mean.review"] > 0

@@ -69,6 +69,22 @@ def summarise(rep: Replication) -> dict[str, float]:
         if mask.any():
             out[f"wait_mean_h.{name}"] = float((started[mask] - queued[mask]).mean())
             out[f"cost.{name}"] = float(event_cost[mask].sum())
+        # Time-average units of work waiting or in progress at the stage (all events, clipped).
+        at_stage = stage == name
+        if at_stage.any():
+            spans = np.clip(np.minimum(submitted[at_stage], hi) - np.maximum(queued[at_stage], lo), 0, None)
+            out[f"wip_mean.{name}"] = float(spans.sum() / span)
+    for column, prefix in (("tier", "cost_tier"), ("org", "cost_org")):
+        values = np.array(cols[column], dtype=object)
+        for value in sorted(set(values[in_window])):
+            out[f"{prefix}.{value}"] = float(event_cost[in_window & (values == value)].sum())
+    # Fixed fees (a vendor's monthly fee) accrue over the measured window, 30 days a month.
+    fixed = sum(p.monthly_fee for p in rep.scenario.pool) * span / 720.0
+    out["cost_fixed"] = fixed
+    if done.any():
+        out["cost_per_accepted_label"] = float((cost[done].sum() + fixed) / done.sum())
+        if out["final_accuracy"]:
+            out["cost_per_correct_label"] = out["cost_per_accepted_label"] / out["final_accuracy"]
     arrived = float(((created >= lo) & (created < hi)).sum())
     for name, state in rep.pools.items():
         available = rep.available_h(state)
