@@ -135,11 +135,15 @@ class PoolState:
             self.workers = simpy.Store(env, capacity=pool.headcount)
             self.workers.items.extend(f"{pool.name}-{i:03d}" for i in range(pool.headcount))
 
-    def sampler(self, task_type: str) -> Sampler:
-        if task_type not in self.samplers:
-            handling = self.pool.handling_for(task_type)
-            self.samplers[task_type] = Sampler(handling, self.line.stream(f"time:{self.pool.name}:{task_type}"))
-        return self.samplers[task_type]
+    def sampler(self, task_type: str, stage: str) -> Sampler:
+        key = f"{stage}:{task_type}"
+        if key not in self.samplers:
+            handling = self.pool.handling_for(task_type, stage)
+            self.samplers[key] = Sampler(handling, self.line.stream(f"time:{self.pool.name}:{key}"))
+        return self.samplers[key]
+
+    def accuracy(self, task_type: str, stage: str) -> float:
+        return self.pool.handling_for(task_type, stage).accuracy
 
     def queue_length(self) -> int:
         return 0 if self.workers is None else len(self.workers.get_queue)
@@ -238,7 +242,7 @@ class Replication:
         start = _on_shift_from(state.pool.shift, env.now)
         if start > env.now:
             yield env.timeout(start - env.now)
-        hours = state.sampler(task_type).seconds() * speedup / 3600
+        hours = state.sampler(task_type, stage).seconds() * speedup / 3600
         yield env.timeout(hours)
         if state.workers is not None:
             state.workers.put(worker)
@@ -272,13 +276,13 @@ class Replication:
         if st.prelabel and draw.random() < st.prelabel.share:
             state = self.pools[st.prelabel.pool]
             worker, q, s, e = yield from self.work(state, item_id, task_type, "prelabel", 1)
-            pre_right = state.quality.random() < state.pool.handling_for(task_type).accuracy
+            pre_right = state.quality.random() < state.accuracy(task_type, "prelabel")
             pre_label = truth if pre_right else (truth + 1 + int(draw.random() * (classes - 1))) % classes
             cost = state.cost((e - s) * 3600)
             record.cost += cost
             self.record(item_id, task_type, "prelabel", 1, worker, state.pool, q, s, e, "submitted",
                         f"c{pre_label}", None, cost)
-        k = st.label.overlap
+        k = st.label.overlap if draw.random() < st.label.overlap_share else 1
         answers: list[int] = [0] * k
         procs = [env.process(self.label(item_id, task_type, classes, truth, pre_right, pre_label, answers, i, record))
                  for i in range(k)]
@@ -288,7 +292,7 @@ class Replication:
         if k > 1 and votes.max() < k and st.adjudicate:
             state = self.choose(st.adjudicate.pools)
             worker, q, s, e = yield from self.work(state, item_id, task_type, "adjudicate", 1)
-            right = state.quality.random() < state.pool.handling_for(task_type).accuracy
+            right = state.quality.random() < state.accuracy(task_type, "adjudicate")
             final = truth if right else final
             cost = state.cost((e - s) * 3600)
             record.cost += cost
@@ -313,7 +317,7 @@ class Replication:
         while True:
             speedup = 1 - st.prelabel.time_saving if (pre_right and st.prelabel) else 1.0
             worker, q, s, e = yield from self.work(state, item_id, task_type, "label", attempt, speedup)
-            right = state.quality.random() < state.pool.handling_for(task_type).accuracy
+            right = state.quality.random() < state.accuracy(task_type, "label")
             if pre_right is False and st.prelabel and state.quality.random() < st.prelabel.anchoring:
                 answer = pre_label  # anchored on the model's wrong answer
             elif right:

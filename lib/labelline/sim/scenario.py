@@ -75,7 +75,7 @@ class Pool(_Model):
     headcount: Annotated[int, Field(ge=1)] | None = None  # None with unlimited = true
     unlimited: bool = False  # a marketplace or a model: no queue for a worker
     shift: Shift | None = None  # None: works around the clock
-    handling: dict[str, Handling]  # by task type name ("*" for any)
+    handling: dict[str, Handling]  # by task type ("*" any), or "stage:task type" (e.g. "review:*")
     hourly_rate: NonNegative | None = None  # money per hour of handling time
     per_item_price: NonNegative | None = None  # money per unit of work
     platform_fee_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
@@ -89,8 +89,10 @@ class Pool(_Model):
             raise ValueError("handling needs at least one task type (or '*')")
         return self
 
-    def handling_for(self, task_type: str) -> Handling | None:
-        return self.handling.get(task_type) or self.handling.get("*")
+    def handling_for(self, task_type: str, stage: str | None = None) -> Handling | None:
+        """The most specific entry: "stage:task", "stage:*", "task", then "*"."""
+        keys = ([f"{stage}:{task_type}", f"{stage}:*"] if stage else []) + [task_type, "*"]
+        return next((self.handling[k] for k in keys if k in self.handling), None)
 
 
 class TaskType(_Model):
@@ -121,6 +123,7 @@ class PrelabelStage(_Model):
 class LabelStage(_Model):
     pools: list[str]  # in order of preference: the first with a free worker takes the item
     overlap: Annotated[int, Field(ge=1, le=9)] = 1  # independent labels per item
+    overlap_share: Share = 1.0  # share of items that get `overlap` labels; the others get one
     overflow_pool: str | None = None  # takes new work when the queue passes overflow_queue
     overflow_queue: Annotated[int, Field(ge=1)] | None = None
 
@@ -191,9 +194,9 @@ class Scenario(_Model):
         types = [t.name for t in self.task_type]
         by_pool = {p.name: p for p in self.pool}
         missing = [
-            f"pool {name!r} has no handling for task type {t!r} (add it, or '*')"
-            for where, name in referenced for t in types
-            if name in by_pool and by_pool[name].handling_for(t) is None
+            f"pool {name!r} has no handling for task type {t!r} at {stage} (add it, or '*')"
+            for stage, name in _stage_pools(s) for t in types
+            if name in by_pool and by_pool[name].handling_for(t, stage) is None
         ]
         if missing:
             raise ValueError("; ".join(dict.fromkeys(missing)))
@@ -201,6 +204,19 @@ class Scenario(_Model):
 
     def pool_named(self, name: str) -> Pool:
         return next(p for p in self.pool if p.name == name)
+
+
+def _stage_pools(s: Stages) -> list[tuple[str, str]]:
+    """(stage, pool name) for every pool a stage may send work to."""
+    pairs = [("prelabel", s.prelabel.pool)] if s.prelabel else []
+    pairs += [("label", p) for p in s.label.pools]
+    if s.label.overflow_pool:
+        pairs.append(("label", s.label.overflow_pool))
+    for stage in ("review", "adjudicate", "qa"):
+        part = getattr(s, stage)
+        if part:
+            pairs += [(stage, p) for p in part.pools]
+    return pairs
 
 
 def load_scenario(path: str | Path) -> Scenario:
