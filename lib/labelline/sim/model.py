@@ -94,13 +94,27 @@ def _on_shift_from(shift: Shift | None, t_h: float) -> float:
         weekday = day % 7  # 0 = Monday
         start = day * 24 + shift.start_hour
         end = start + shift.hours_per_day
-        if weekday < shift.days_per_week:
+        if shift.works_on(weekday):
             if local < start:
                 return start - shift.utc_offset_h
             if local < end:
                 return local - shift.utc_offset_h
         local = (day + 1) * 24
     raise AssertionError("no working day in two weeks")
+
+
+def _after_working_hours(shift: Shift | None, t_h: float, hours: float) -> float:
+    """The time at which `hours` of this shift's working time have passed after t_h."""
+    t = _on_shift_from(shift, t_h)
+    if shift is None:
+        return t + hours
+    while True:
+        local = t + shift.utc_offset_h
+        day_end = math.floor(local / 24) * 24 + shift.start_hour + shift.hours_per_day - shift.utc_offset_h
+        if t + hours <= day_end:
+            return t + hours
+        hours -= day_end - t
+        t = _on_shift_from(shift, day_end + 1e-9)
 
 
 def _shift_hours(shift: Shift | None, start_h: float, end_h: float) -> float:
@@ -111,7 +125,7 @@ def _shift_hours(shift: Shift | None, start_h: float, end_h: float) -> float:
     first_day = math.floor((start_h + shift.utc_offset_h) / 24) - 1
     last_day = math.floor((end_h + shift.utc_offset_h) / 24) + 1
     for day in range(first_day, last_day + 1):
-        if day % 7 >= shift.days_per_week:
+        if not shift.works_on(day % 7):
             continue
         s = day * 24 + shift.start_hour - shift.utc_offset_h
         e = s + shift.hours_per_day
@@ -234,10 +248,10 @@ class Replication:
 
     # ----------------------------------------------------------------- work
     def work(self, state: PoolState, item_id: str, task_type: str, stage: str, attempt: int,
-             speedup: float = 1.0):
+             speedup: float = 1.0, queued_h: float | None = None):
         """Queue for a worker of the pool, wait for their shift, do the work; yields (worker, start, end)."""
         env = self.env
-        queued = env.now
+        queued = env.now if queued_h is None else queued_h
         worker = yield state.workers.get() if state.workers is not None else env.timeout(0, f"{state.pool.name}-u")
         start = _on_shift_from(state.pool.shift, env.now)
         if start > env.now:
@@ -312,11 +326,17 @@ class Replication:
               pre_label: int | None, answers: list[int], slot: int, record: ItemRecord):
         st = self.scenario.stages
         lab = st.label
+        available = self.env.now
+        if lab.pickup_delay_h > 0:
+            delay = -math.log(1 - self.stream("label:pickup").random()) * lab.pickup_delay_h
+            ready = _after_working_hours(self.pools[lab.pools[0]].pool.shift, self.env.now, delay)
+            yield self.env.timeout(ready - self.env.now)
         state = self.choose(lab.pools, lab.overflow_pool, lab.overflow_queue)
         attempt = 1
         while True:
             speedup = 1 - st.prelabel.time_saving if (pre_right and st.prelabel) else 1.0
-            worker, q, s, e = yield from self.work(state, item_id, task_type, "label", attempt, speedup)
+            worker, q, s, e = yield from self.work(state, item_id, task_type, "label", attempt, speedup,
+                                                   available if attempt == 1 else None)
             right = state.quality.random() < state.accuracy(task_type, "label")
             if pre_right is False and st.prelabel and state.quality.random() < st.prelabel.anchoring:
                 answer = pre_label  # anchored on the model's wrong answer

@@ -68,12 +68,16 @@ def summarise(rep: Replication) -> dict[str, float]:
         mask = (stage == name) & in_window
         if mask.any():
             out[f"wait_mean_h.{name}"] = float((started[mask] - queued[mask]).mean())
+            out[f"touch_p50_s.{name}"] = float(np.median(submitted[mask] - started[mask]) * 3600)
             out[f"cost.{name}"] = float(event_cost[mask].sum())
         # Time-average units of work waiting or in progress at the stage (all events, clipped).
         at_stage = stage == name
         if at_stage.any():
             spans = np.clip(np.minimum(submitted[at_stage], hi) - np.maximum(queued[at_stage], lo), 0, None)
             out[f"wip_mean.{name}"] = float(spans.sum() / span)
+    labels = (stage == "label") & in_window
+    if labels.any():
+        out["rework_rate"] = float((np.array(cols["attempt"])[labels] > 1).mean())
     for column, prefix in (("tier", "cost_tier"), ("org", "cost_org")):
         values = np.array(cols[column], dtype=object)
         for value in sorted(set(values[in_window])):

@@ -62,8 +62,12 @@ class Shift(_Model):
 
     start_hour: Annotated[float, Field(ge=0, lt=24)] = 9.0
     hours_per_day: Annotated[float, Field(gt=0, le=24)] = 8.0
-    days_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+    days_per_week: Annotated[int, Field(ge=1, le=7)] = 5  # Monday onwards
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = None  # or exactly these (0 = Monday)
     utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0
+
+    def works_on(self, weekday: int) -> bool:
+        return weekday in self.weekdays if self.weekdays else weekday < self.days_per_week
 
 
 class Pool(_Model):
@@ -124,6 +128,9 @@ class LabelStage(_Model):
     pools: list[str]  # in order of preference: the first with a free worker takes the item
     overlap: Annotated[int, Field(ge=1, le=9)] = 1  # independent labels per item
     overlap_share: Share = 1.0  # share of items that get `overlap` labels; the others get one
+    # Mean working hours (exponential) before an annotator picks a waiting item up even when
+    # someone is free: people pull work in sessions, not the instant it lands.
+    pickup_delay_h: NonNegative = 0.0
     overflow_pool: str | None = None  # takes new work when the queue passes overflow_queue
     overflow_queue: Annotated[int, Field(ge=1)] | None = None
 
