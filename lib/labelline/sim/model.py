@@ -189,6 +189,7 @@ class Replication:
     seed: int
     key: str = "scenario"
     env: simpy.Environment = field(default_factory=simpy.Environment)
+    epoch: datetime = SIM_EPOCH  # the moment simulated hour 0 stands for (a Monday 00:00 UTC by default)
 
     def __post_init__(self) -> None:
         self.streams: dict[str, Stream] = {}
@@ -230,11 +231,11 @@ class Replication:
         c["cost"].append(round(cost, 6))
         return event_id
 
-    def event_table(self) -> pa.Table:
-        """The replication's events in the store's schema."""
-        n = self._n_events
-        c = dict(self.cols)
-        epoch_us = int(SIM_EPOCH.timestamp() * 1_000_000)
+    def event_table(self, start: int = 0) -> pa.Table:
+        """The replication's events in the store's schema (from event number `start` on)."""
+        n = self._n_events - start
+        c = {name: values[start:] for name, values in self.cols.items()}
+        epoch_us = int(self.epoch.timestamp() * 1_000_000)
         for name in ("queued_at", "started_at", "submitted_at"):
             hours = np.asarray(c[name], dtype=float)
             c[name] = pa.array(epoch_us + np.round(hours * 3.6e9).astype(np.int64), type=pa.timestamp("us", tz="UTC"))
@@ -402,9 +403,18 @@ class Replication:
             at += batch.every_h
 
     def run(self) -> Replication:
-        self.env.process(self.arrivals())
+        self.start()
         self.env.run(until=self.scenario.horizon_h)
         return self
+
+    def start(self) -> None:
+        """Schedule the arrivals; then advance with `advance` (or `run` to the horizon)."""
+        self.env.process(self.arrivals())
+
+    def advance(self, until_h: float) -> int:
+        """Simulate up to `until_h` hours; return how many events exist so far."""
+        self.env.run(until=min(until_h, self.scenario.horizon_h))
+        return self._n_events
 
     def available_h(self, state: PoolState) -> float | None:
         """Worker-hours the pool offered inside the measured window (None: unlimited)."""
