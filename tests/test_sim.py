@@ -80,7 +80,9 @@ def test_more_staff_shorter_waits_with_common_random_numbers() -> None:
 def test_sloppier_annotators_mean_more_rework_and_dearer_accepted_labels() -> None:
     line = load_scenario(SCENARIOS / "rework_line.toml").model_copy(update={"horizon_h": 400.0, "warmup_h": 50.0})
     review = line.stages.review.model_copy(update={"false_reject_rate": 0.0, "catch_rate": 0.9})
-    careful = _with_accuracy(line.model_copy(update={"stages": line.stages.model_copy(update={"review": review})}), 0.95)
+    # No QA here: it would fix every wrong label and hide the difference in final accuracy.
+    stages = line.stages.model_copy(update={"review": review, "qa": None})
+    careful = _with_accuracy(line.model_copy(update={"stages": stages}), 0.95)
     sloppy = _with_accuracy(careful, 0.75)
     a = simulate(careful, replications=3, seed=2, processes=1).summary
     b = simulate(sloppy, replications=3, seed=2, processes=1).summary
@@ -205,3 +207,21 @@ def test_cost_by_stage_tier_and_org_add_up() -> None:
         total = sum(v for k, v in figures.items() if k.startswith("cost."))
         assert parts == pytest.approx(total)
     assert figures["wip_mean.label"] > 0 and figures["wip_mean.review"] > 0
+
+
+def test_overlapping_labels_come_from_different_people() -> None:
+    from labelline.sim.scenario import Scenario
+
+    scenario = Scenario.model_validate({
+        "name": "overlap", "horizon_h": 40.0, "arrivals": {"rate_per_h": 6.0},
+        "pool": [{"name": "crowd", "tier": "crowd", "headcount": 4, "hourly_rate": 10.0,
+                  "handling": {"*": {"mean_s": 900.0, "accuracy": 0.8}}},
+                 {"name": "market", "tier": "crowd", "org": "mturk", "unlimited": True, "per_item_price": 0.1,
+                  "handling": {"*": {"mean_s": 900.0, "accuracy": 0.8}}}],
+        "stages": {"label": {"pools": ["crowd"], "overlap": 3, "overflow_pool": "market", "overflow_queue": 5}},
+    })
+    events = run_replication(scenario, 0, seed=4).event_table().to_pandas()
+    first = events[(events["stage"] == "label") & (events["attempt"] == 1)]
+    per_item = first.groupby("item_id")["worker_id"].agg(["size", "nunique"])
+    assert (per_item["size"] == per_item["nunique"]).all()
+    assert first["worker_id"].str.startswith("market-").any()  # the overflow took some, by distinct people

@@ -7,6 +7,7 @@ line"); human output goes to stdout, problems and progress to stderr.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -433,6 +434,214 @@ def compact(
                                    enforce_retention_duration=False)
             out.print(f"{name}: {metrics.get('numFilesRemoved', 0)} files merged into "
                       f"{metrics.get('numFilesAdded', 0)}, {len(deleted)} old files deleted")
+
+
+# ---------------------------------------------------------------------------------- simulate
+# Headline figures of a simulation: JSON key, label with its unit, how to format one value.
+_SIM_HEADLINE = (
+    ("throughput_per_hour", "throughput (items/h)", "{:,.2f}"),
+    ("cycle_time_mean_h", "cycle time mean (h)", "{:,.2f}"),
+    ("cycle_time_p95_h", "cycle time p95 (h)", "{:,.2f}"),
+    ("wip_mean", "work in progress (items)", "{:,.1f}"),
+    ("cost_per_accepted_label", "cost per accepted label (money)", "{:,.3f}"),
+    ("cost_per_correct_label", "cost per correct label (money)", "{:,.3f}"),
+    ("final_accuracy", "final accuracy", "{:.1%}"),
+)
+_SIM_OPTIONAL = ("sla_attainment", "backlog_drain_h")
+
+
+def _finite(value: Any) -> float | None:
+    """A float for JSON: NaN and infinities (no data, or no interval) become null."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _interval(summary: Any, figure: str, half_width: bool = False) -> dict[str, float | None] | None:
+    if figure not in summary.index:
+        return None
+    row = summary.loc[figure]
+    data = {"mean": _finite(row["mean"]), "low": _finite(row["low"]), "high": _finite(row["high"])}
+    if half_width:
+        data["half_width"] = _finite(row["half_width"])
+    return data
+
+
+def _by_name(summary: Any, prefix: str) -> dict[str, dict[str, float | None] | None]:
+    return {f.split(".", 1)[1]: _interval(summary, f) for f in summary.index if f.startswith(prefix + ".")}
+
+
+def _simulation_json(result: Any, replications: int, seed: int, landed: dict[str, Any] | None) -> dict[str, Any]:
+    s = result.summary
+    bottleneck = result.bottleneck
+    if bottleneck is not None:
+        bottleneck = {k: _finite(v) if isinstance(v, float) else v for k, v in bottleneck.items()}
+    data: dict[str, Any] = {
+        "scenario": result.scenario.name,
+        "replications": replications,
+        "seed": seed,
+        "horizon_h": result.scenario.horizon_h,
+        "warmup_h": result.scenario.warmup_h,
+        "cooldown_h": result.scenario.cooldown_h,
+        "figures": {f: _interval(s, f, half_width=True) for f in s.index},
+    }
+    for key, _, _ in _SIM_HEADLINE:
+        data[key] = _interval(s, key)
+    data["wait_mean_h"] = _by_name(s, "wait_mean_h")
+    data["utilisation"] = _by_name(s, "utilisation")
+    for key in _SIM_OPTIONAL:
+        data[key] = _interval(s, key)
+    data["bottleneck"] = bottleneck
+    data["store"] = landed
+    return data
+
+
+def _ci_text(summary: Any, figure: str, fmt: str, runs: int) -> str:
+    row = summary.loc[figure]
+    mean = _finite(row["mean"])
+    if mean is None:
+        return "n/a"
+    text = fmt.format(mean)
+    low, high = _finite(row["low"]), _finite(row["high"])
+    text += f" (95 % CI {fmt.format(low)}–{fmt.format(high)})" if low is not None and high is not None \
+        else " (no interval: one value)"
+    counted = int(row["replications"])
+    if counted < runs:
+        text += f" [in {counted} of {runs} replications]"
+    return text
+
+
+def _bottleneck_words(bottleneck: dict[str, Any] | None) -> str:
+    if bottleneck is None:
+        return "bottleneck: none found (no pool with a fixed headcount did work inside the measured window)"
+    words = f"bottleneck: {bottleneck['pool']} limit the line at {bottleneck['capacity_items_per_h']:,.1f} items/h"
+    if bottleneck.get("utilisation") is not None:
+        words += f"; measured utilisation {bottleneck['utilisation'] * 100:.0f} %"
+    if not bottleneck.get("agrees") and bottleneck.get("busiest_pool"):
+        words += f" (the busiest pool is {bottleneck['busiest_pool']}: an upstream limit may be throttling the flow)"
+    return words
+
+
+def _print_simulation(result: Any, replications: int, seed: int) -> None:
+    s = result.summary
+    sc = result.scenario
+    measured = sc.horizon_h - sc.warmup_h - sc.cooldown_h
+    out.print(f"scenario {sc.name}: {replications} replications (seed {seed}) of {sc.horizon_h:,.0f} h, "
+              f"measured over {measured:,.0f} h after {sc.warmup_h:,.0f} h warm-up", markup=False)
+    table = Table("figure", "mean (95 % CI low–high)", box=None, pad_edge=False)
+    rows: list[tuple[str, str, str]] = [(key, label, fmt) for key, label, fmt in _SIM_HEADLINE]
+    if sc.sla_cycle_h is not None:
+        rows.append(("sla_attainment", f"SLA attainment (cycle time ≤ {sc.sla_cycle_h:g} h)", "{:.1%}"))
+    rows.append(("backlog_drain_h", "backlog drained at (h from start)", "{:,.1f}"))
+    rows += [(f, f"wait for {f.split('.', 1)[1]} (h)", "{:,.3f}") for f in s.index if f.startswith("wait_mean_h.")]
+    rows += [(f, f"utilisation of {f.split('.', 1)[1]}", "{:.1%}") for f in s.index if f.startswith("utilisation.")]
+    for key, label, fmt in rows:
+        if key in s.index:
+            table.add_row(label, _ci_text(s, key, fmt, replications))
+    out.print(table)
+    out.print("money in the currency of the scenario's rates and prices", markup=False)
+    out.print(_bottleneck_words(result.bottleneck), markup=False)
+
+
+class _ReplicationBar:
+    """A transient bar over the replications, drawn only on a terminal (never into --json output)."""
+
+    def __init__(self, enabled: bool, name: str) -> None:
+        self.enabled = enabled
+        self.name = name
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self):  # noqa: ANN204 - returns the callback or None
+        if not self.enabled:
+            return None
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TimeElapsedColumn(), console=err, transient=True)
+        self.bar.start()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        assert self.bar is not None
+        if self.task is None:
+            self.task = self.bar.add_task(f"simulating {self.name}", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _write_simulated_events(tables: list[Any], event_store: EventStore, name: str, seed: int) -> dict[str, Any]:
+    """Each replication's events through the normal ingest path; what landed, per the ingest summaries."""
+    import pyarrow.parquet as pq
+
+    from labelline.ingest.pipeline import ingest_paths
+
+    totals = {"path": str(event_store.root), "events": 0, "ingested": 0, "updated": 0, "unchanged": 0,
+              "quarantined": 0}
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, table in enumerate(tables):
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+            path = Path(tmp) / f"sim-{safe}-seed-{seed}-replication-{i}.parquet"
+            pq.write_table(table, path)
+            summary = ingest_paths([path], event_store, fmt="events")
+            for f in summary.files:
+                totals["events"] += f.landed
+                for key in ("ingested", "updated", "unchanged", "quarantined"):
+                    totals[key] += getattr(f, key)
+                problems += f.problems
+    for line in problems:
+        err.print(line, markup=False)
+    return totals
+
+
+@app.command()
+def simulate(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO.toml", help="A scenario (docs/scenarios.md).")],
+    reps: Annotated[int, typer.Option("--reps", min=1, help="Independent replications.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same run.")] = 0,
+    processes: Annotated[
+        Optional[int], typer.Option(min=1, help="Parallel processes. Default: one per CPU; 1 runs in this process.")
+    ] = None,
+    write_store: Annotated[
+        Optional[Path],
+        typer.Option("--write-store", help="Also ingest every replication's event log into the store at DIR."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a scenario: throughput, cycle time, WIP, cost and accuracy with 95 % intervals, and the bottleneck."""
+    from labelline.sim.runs import simulate as run_simulation
+    from labelline.sim.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        for line in str(exc).splitlines():
+            err.print(line, markup=False)
+        raise typer.Exit(2) from None
+    with _ReplicationBar(enabled=err.is_terminal, name=scenario.name) as on_progress:
+        result = run_simulation(scenario, replications=reps, seed=seed, processes=processes,
+                                keep_events=write_store is not None, progress=on_progress)
+    landed = None
+    if write_store is not None:
+        event_store = EventStore(write_store)
+        landed = _write_simulated_events(result.events, event_store, scenario.name, seed)
+    if as_json:
+        _print_json(_simulation_json(result, reps, seed, landed))
+    else:
+        _print_simulation(result, reps, seed)
+        if landed is not None:
+            out.print(f"{landed['events']:,} simulated events in the store at {landed['path']} "
+                      f"({landed['ingested']:,} new, {landed['updated']:,} updated, "
+                      f"{landed['unchanged']:,} unchanged, {landed['quarantined']:,} quarantined; "
+                      f"source sim:{scenario.name}/<replication>)", markup=False)
+    if landed is not None:
+        if landed["events"]:
+            _prepare_kpi_tables(event_store)
+        if landed["quarantined"]:
+            raise typer.Exit(1)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ __all__ = ["Replication", "run_replication", "SIM_EPOCH"]
 # Simulated hour 0 is a Monday 00:00 UTC, so shifts and weekends fall on real weekdays.
 SIM_EPOCH = datetime(2026, 1, 5, tzinfo=timezone.utc)
 _BLOCK = 4096  # draws per refill: numpy is fast per block and slow per call
+_CROWD_SIZE = 1000  # distinct people behind an unlimited (marketplace) pool
 
 
 class Stream:
@@ -146,7 +147,8 @@ class PoolState:
         if pool.unlimited:
             self.workers = None
         else:
-            self.workers = simpy.Store(env, capacity=pool.headcount)
+            # A FilterStore so an item's k labels go to k different people.
+            self.workers = simpy.FilterStore(env, capacity=pool.headcount)
             self.workers.items.extend(f"{pool.name}-{i:03d}" for i in range(pool.headcount))
 
     def sampler(self, task_type: str, stage: str) -> Sampler:
@@ -158,6 +160,15 @@ class PoolState:
 
     def accuracy(self, task_type: str, stage: str) -> float:
         return self.pool.handling_for(task_type, stage).accuracy
+
+    def crowd_member(self, exclude: set[str] | None) -> str:
+        """A worker id for an unlimited pool: one of a large crowd, not one of `exclude`."""
+        draw = self.line.stream(f"crowd:{self.pool.name}")
+        for _ in range(20):
+            worker = f"{self.pool.name}-{int(draw.random() * _CROWD_SIZE):04d}"
+            if not exclude or worker not in exclude:
+                return worker
+        return worker
 
     def queue_length(self) -> int:
         return 0 if self.workers is None else len(self.workers.get_queue)
@@ -249,11 +260,23 @@ class Replication:
 
     # ----------------------------------------------------------------- work
     def work(self, state: PoolState, item_id: str, task_type: str, stage: str, attempt: int,
-             speedup: float = 1.0, queued_h: float | None = None):
-        """Queue for a worker of the pool, wait for their shift, do the work; yields (worker, start, end)."""
+             speedup: float = 1.0, queued_h: float | None = None, exclude: set[str] | None = None,
+             claim: set[str] | None = None):
+        """Queue for a worker of the pool (not one in `exclude`), wait for their shift, do the work.
+
+        Yields (worker, queued, start, end) in simulated hours.
+        """
         env = self.env
         queued = env.now if queued_h is None else queued_h
-        worker = yield state.workers.get() if state.workers is not None else env.timeout(0, f"{state.pool.name}-u")
+        if state.workers is None:
+            worker = state.crowd_member(exclude)
+        elif exclude is not None and (state.pool.headcount or 0) >= self.scenario.stages.label.overlap:
+            # The set is read when a worker frees up, so labels of the item started meanwhile count.
+            worker = yield state.workers.get(lambda w: w not in exclude)
+        else:
+            worker = yield state.workers.get()
+        if claim is not None:
+            claim.add(worker)  # at once: the item's other labels, running alongside, must not get them
         start = _on_shift_from(state.pool.shift, env.now)
         if start > env.now:
             yield env.timeout(start - env.now)
@@ -299,11 +322,15 @@ class Replication:
                         f"c{pre_label}", None, cost)
         k = st.label.overlap if draw.random() < st.label.overlap_share else 1
         answers: list[int] = [0] * k
-        procs = [env.process(self.label(item_id, task_type, classes, truth, pre_right, pre_label, answers, i, record))
+        labelers: set[str] = set()
+        procs = [env.process(self.label(item_id, task_type, classes, truth, pre_right, pre_label, answers, i, record,
+                                        labelers))
                  for i in range(k)]
         yield simpy.AllOf(env, procs)
         votes = np.bincount(answers, minlength=classes)
-        final = int(np.argmax(votes))
+        # Majority; a tie goes to the first answer among the tied (not to the lowest class).
+        top = votes.max()
+        final = next(a for a in answers if votes[a] == top)
         if k > 1 and votes.max() < k and st.adjudicate:
             state = self.choose(st.adjudicate.pools)
             worker, q, s, e = yield from self.work(state, item_id, task_type, "adjudicate", 1)
@@ -318,13 +345,17 @@ class Replication:
             worker, q, s, e = yield from self.work(state, item_id, task_type, "qa", 1)
             cost = state.cost((e - s) * 3600)
             record.cost += cost
+            # QA corrects a wrong final label when it spots it (with the QA pool's accuracy).
+            fixed = final != truth and state.quality.random() < state.accuracy(task_type, "qa")
+            if fixed:
+                final = truth
             self.record(item_id, task_type, "qa", 1, worker, state.pool, q, s, e,
-                        "accepted" if final == truth else "rejected", None, None, cost)
+                        "fixed" if fixed else "accepted", f"c{final}" if fixed else None, None, cost)
         record.finished_h = env.now
         record.correct = final == truth
 
     def label(self, item_id: str, task_type: str, classes: int, truth: int, pre_right: bool | None,
-              pre_label: int | None, answers: list[int], slot: int, record: ItemRecord):
+              pre_label: int | None, answers: list[int], slot: int, record: ItemRecord, labelers: set[str]):
         st = self.scenario.stages
         lab = st.label
         available = self.env.now
@@ -334,10 +365,16 @@ class Replication:
             yield self.env.timeout(ready - self.env.now)
         state = self.choose(lab.pools, lab.overflow_pool, lab.overflow_queue)
         attempt = 1
+        mine = ""
         while True:
             speedup = 1 - st.prelabel.time_saving if (pre_right and st.prelabel) else 1.0
+            first = attempt == 1
             worker, q, s, e = yield from self.work(state, item_id, task_type, "label", attempt, speedup,
-                                                   available if attempt == 1 else None)
+                                                   available if first else None,
+                                                   labelers if first else labelers - {mine},
+                                                   labelers if first else None)
+            if first:
+                mine = worker
             right = state.quality.random() < state.accuracy(task_type, "label")
             if pre_right is False and st.prelabel and state.quality.random() < st.prelabel.anchoring:
                 answer = pre_label  # anchored on the model's wrong answer

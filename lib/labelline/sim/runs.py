@@ -23,6 +23,8 @@ from labelline.sim.scenario import Scenario
 
 __all__ = ["summarise", "simulate", "SimResult", "confidence_intervals"]
 
+_SHARES = {"final_accuracy", "sla_attainment", "rework_rate"}
+
 
 def summarise(rep: Replication) -> dict[str, float]:
     """One replication's figures (flat dict; per-pool and per-stage keys carry the name)."""
@@ -116,7 +118,10 @@ def confidence_intervals(per_rep: pd.DataFrame, confidence: float = 0.95) -> pd.
             half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
         else:
             half = math.nan
-        rows.append({"figure": col, "mean": mean, "half_width": half, "low": mean - half, "high": mean + half,
+        low, high = mean - half, mean + half
+        if col in _SHARES or col.startswith("sla_"):
+            low, high = max(low, 0.0), min(high, 1.0)  # a share's interval stays inside [0, 1]
+        rows.append({"figure": col, "mean": mean, "half_width": half, "low": low, "high": high,
                      "replications": len(values)})
     out = pd.DataFrame(rows).set_index("figure")
     out.attrs["replications"] = n
