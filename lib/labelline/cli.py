@@ -342,12 +342,22 @@ def demo(
     store: StoreOption = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same demo.")] = 7,
     force: Annotated[bool, typer.Option(help="Rebuild the store from scratch if it exists.")] = False,
+    live: Annotated[bool, typer.Option(
+        "--live", help="Instead: stream a simulated line into the store in accelerated real time.")] = False,
+    scenario_file: Annotated[Optional[Path], typer.Option(
+        "--scenario", help="With --live: the line to simulate. Default: data/scenarios/baseline.toml.")] = None,
+    speedup: Annotated[float, typer.Option(min=1, help="With --live: simulated seconds per real second.")] = 600.0,
+    interval_s: Annotated[float, typer.Option(min=0.1, help="With --live: seconds between commits.")] = 5.0,
+    duration_s: Annotated[Optional[float], typer.Option(help="With --live: stop after this many seconds.")] = None,
 ) -> None:
-    """Build the embedded demo store: six months of a realistic labeling operation."""
+    """Build the embedded demo store: six months of a realistic labeling operation (or --live)."""
     from labelline.demo import generate_demo_events
     from labelline.ingest.pipeline import ingest_paths
 
     event_store = _store(store)
+    if live:
+        _demo_live(event_store, scenario_file, speedup, interval_s, duration_s)
+        return
     if event_store.exists():
         if not force:
             out.print(f"{event_store.root} already holds a store; pass --force to rebuild it.")
@@ -595,6 +605,96 @@ def _write_simulated_events(tables: list[Any], event_store: EventStore, name: st
     for line in problems:
         err.print(line, markup=False)
     return totals
+
+
+def _demo_live(event_store: EventStore, scenario_file: Path | None, speedup: float, interval_s: float,
+               duration_s: float | None) -> None:
+    from labelline.sim.live import stream_to_store
+    from labelline.sim.scenario import ScenarioError, load_scenario
+
+    path = scenario_file or Path(__file__).resolve().parents[2] / "data" / "scenarios" / "baseline.toml"
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    err.print(f"streaming {scenario.name} into {event_store.root} at {speedup:g}x "
+              f"(a commit every {interval_s:g} s); Ctrl-C stops", markup=False)
+
+    def report(events: int, sim_h: float) -> None:
+        err.print(f"  {events:,} events, {sim_h:,.1f} simulated hours", markup=False)
+
+    try:
+        written = stream_to_store(scenario, event_store, speedup=speedup, interval_s=interval_s,
+                                  duration_s=duration_s, on_flush=report)
+    except KeyboardInterrupt:
+        err.print("stopped", markup=False)
+        return
+    out.print(f"{written:,} simulated events streamed into {event_store.root}", markup=False)
+
+
+@app.command()
+def calibrate(
+    project: ProjectOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    name: Annotated[str, typer.Option(help="The scenario's name.")] = "calibrated",
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="Write the scenario here, not stdout.")] = None,
+    backtest_reps: Annotated[int, typer.Option(
+        "--backtest-reps", min=0, help="Replications of the backtest (0 skips it).")] = 3,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit a scenario to the store (a digital twin of the line) and backtest it against the actual figures."""
+    from labelline.sim.calibrate import backtest, calibrate as fit, scenario_toml
+
+    flt = _filter_from(since and since.date(), until and until.date(), project, None, None, None, None, None)
+    with _open_kpis(store) as session:
+        try:
+            with err.status("fitting the scenario") if err.is_terminal else _nullcontext():
+                cal = fit(session, flt, name=name)
+        except ValueError as exc:
+            err.print(f"labelline calibrate: {exc}", markup=False)
+            raise typer.Exit(1) from None
+        report = None
+        if backtest_reps:
+            with err.status("backtesting") if err.is_terminal else _nullcontext():
+                report = backtest(session, cal, flt, replications=backtest_reps)
+    text = scenario_toml(cal.scenario)
+    header = "".join(f"# {line}\n" for line in (
+        f"Calibrated by `labelline calibrate` from {flt.describe()}.",
+        *(f"Assumption: {note}" for note in cal.notes),
+    ))
+    if out_path:
+        out_path.write_text(header + text, encoding="utf-8")
+    if as_json:
+        _print_json({
+            "scenario": cal.scenario.model_dump(mode="json", exclude_none=True),
+            "fits": cal.fits.to_dict(orient="records"),
+            "notes": list(cal.notes),
+            "backtest": None if report is None else report.to_dict(orient="records"),
+        })
+        return
+    if not out_path:
+        out.print(header + text, markup=False, highlight=False)
+    else:
+        err.print(f"scenario written to {out_path}", markup=False)
+    for fit_row in cal.fits.itertuples():
+        err.print(f"fit {fit_row.pool} {fit_row.stage} {fit_row.task_type}: {fit_row.distribution} mean "
+                  f"{fit_row.mean_s:.1f} s, cv {fit_row.cv:.2f}, KS distance {fit_row.ks_distance:.3f} "
+                  f"({fit_row.samples} times)", markup=False)
+    if report is not None:
+        for r in report.itertuples():
+            err.print(f"backtest {r.figure}: actual {r.actual:,.2f}, simulated {r.simulated:,.2f} "
+                      f"({r.low:,.2f}-{r.high:,.2f}), error {r.relative_error:+.1%}", markup=False)
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 @app.command()
