@@ -178,17 +178,8 @@ class Scenario(_Model):
         names = [p.name for p in self.pool]
         if len(set(names)) != len(names):
             raise ValueError("pool names must be unique")
-        referenced: list[tuple[str, str]] = []
         s = self.stages
-        if s.prelabel:
-            referenced.append(("stages.prelabel.pool", s.prelabel.pool))
-        referenced += [("stages.label.pools", p) for p in s.label.pools]
-        if s.label.overflow_pool:
-            referenced.append(("stages.label.overflow_pool", s.label.overflow_pool))
-        for stage in ("review", "adjudicate", "qa"):
-            part = getattr(s, stage)
-            if part:
-                referenced += [(f"stages.{stage}.pools", p) for p in part.pools]
+        referenced = [(f"stages.{where}", name) for where, name in _stage_pools(s, with_field=True)]
         unknown = [f"{where}: no pool named {name!r}" for where, name in referenced if name not in names]
         if unknown:
             raise ValueError("; ".join(unknown))
@@ -213,16 +204,16 @@ class Scenario(_Model):
         return next(p for p in self.pool if p.name == name)
 
 
-def _stage_pools(s: Stages) -> list[tuple[str, str]]:
-    """(stage, pool name) for every pool a stage may send work to."""
-    pairs = [("prelabel", s.prelabel.pool)] if s.prelabel else []
-    pairs += [("label", p) for p in s.label.pools]
+def _stage_pools(s: Stages, with_field: bool = False) -> list[tuple[str, str]]:
+    """(stage, pool name) for every pool a stage may send work to; with_field: (field path, name)."""
+    pairs = [("prelabel.pool" if with_field else "prelabel", s.prelabel.pool)] if s.prelabel else []
+    pairs += [("label.pools" if with_field else "label", p) for p in s.label.pools]
     if s.label.overflow_pool:
-        pairs.append(("label", s.label.overflow_pool))
+        pairs.append(("label.overflow_pool" if with_field else "label", s.label.overflow_pool))
     for stage in ("review", "adjudicate", "qa"):
         part = getattr(s, stage)
         if part:
-            pairs += [(stage, p) for p in part.pools]
+            pairs += [(f"{stage}.pools" if with_field else stage, p) for p in part.pools]
     return pairs
 
 
