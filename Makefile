@@ -8,7 +8,7 @@ PORT    ?= 8501
 STORE   ?= data/store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast demo bench install chromium clean
+.PHONY: run test test-fast demo bench bench-kpi bench-sim install chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,12 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+
+bench-kpi: $(STAMP)
+	$(BIN)/python benchmarks/kpi_refresh.py
+
+bench-sim: $(STAMP)
+	$(BIN)/python benchmarks/sim.py
 
 clean:
 	rm -rf $(VENV) $(STORE)
