@@ -2,7 +2,7 @@
 
 Each item is a SimPy process that walks the stages of the scenario: optional model
 pre-labeling, k independent labels, review of a sampled share with rework on rejection,
-adjudication when labels disagree, QA on a share. Workers are tokens in a SimPy Store per
+adjudication when labels disagree, QA on a share. Workers are tokens in a FIFO pool per
 pool (so each event names the worker who did it); an unlimited pool has no queue. Quality is
 simulated: a label is right with the worker's accuracy, review catches a wrong one with its
 catch rate, the final label is the majority or the adjudicator's.
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import zlib
+from bisect import bisect_right
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -40,16 +42,17 @@ class Stream:
 
     def __init__(self, seed: int, replication: int, name: str) -> None:
         self.rng = np.random.default_rng([seed, replication, zlib.crc32(name.encode())])
-        self._u = self.rng.random(_BLOCK)
+        # A list of Python floats: indexing a numpy array and float() cost more than the draw.
+        self._u = self.rng.random(_BLOCK).tolist()
         self._i = 0
 
     def random(self) -> float:
-        if self._i == _BLOCK:
-            self._u = self.rng.random(_BLOCK)
-            self._i = 0
-        value = self._u[self._i]
-        self._i += 1
-        return float(value)
+        i = self._i
+        if i == _BLOCK:
+            self._u = self.rng.random(_BLOCK).tolist()
+            i = 0
+        self._i = i + 1
+        return self._u[i]
 
 
 class Sampler:
@@ -73,16 +76,16 @@ class Sampler:
         else:
             samples = np.asarray(handling.samples_s, dtype=float)
             self._draw = lambda n: stream.rng.choice(samples, n)
-        self._buf = self._draw(_BLOCK)
+        self._buf = self._draw(_BLOCK).tolist()
         self._i = 0
 
     def seconds(self) -> float:
-        if self._i == _BLOCK:
-            self._buf = self._draw(_BLOCK)
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return float(value)
+        i = self._i
+        if i == _BLOCK:
+            self._buf = self._draw(_BLOCK).tolist()
+            i = 0
+        self._i = i + 1
+        return self._buf[i]
 
 
 def _on_shift_from(shift: Shift | None, t_h: float) -> float:
@@ -134,36 +137,94 @@ def _shift_hours(shift: Shift | None, start_h: float, end_h: float) -> float:
     return total
 
 
+class Workers:
+    """A pool's workers: the free ones and the units of work waiting for one, both first come first served.
+
+    Does what a simpy.FilterStore did (a waiting unit may refuse some workers) without its
+    put and get events: a free worker is taken at once, and a worker coming back goes
+    straight to the first waiting unit that accepts them. Those events were most of the
+    scheduler's work per item.
+    """
+
+    __slots__ = ("env", "free", "waiting")
+
+    def __init__(self, env: simpy.Environment, names: list[str]) -> None:
+        self.env = env
+        self.free: deque[str] = deque(names)
+        self.waiting: deque[tuple[simpy.Event, set[str] | None]] = deque()
+
+    def take(self, exclude: set[str] | None) -> str | None:
+        """A free worker not in `exclude` (the one free longest), or None."""
+        free = self.free
+        if exclude is None:
+            return free.popleft() if free else None
+        for i, worker in enumerate(free):
+            if worker not in exclude:
+                del free[i]
+                return worker
+        return None
+
+    def wait(self, exclude: set[str] | None) -> simpy.Event:
+        event = simpy.Event(self.env)
+        self.waiting.append((event, exclude))
+        return event
+
+    def give_back(self, worker: str) -> None:
+        # Exclusion sets only grow while a unit waits, so the returning worker is the only
+        # one a waiting unit might newly accept.
+        waiting = self.waiting
+        for i, (event, exclude) in enumerate(waiting):
+            if exclude is None or worker not in exclude:
+                del waiting[i]
+                event.succeed(worker)
+                return
+        self.free.append(worker)
+
+
 class PoolState:
     def __init__(self, env: simpy.Environment, pool: Pool, line: Replication) -> None:
         self.pool = pool
         self.env = env
+        self.shift = pool.shift
         self.busy_h = 0.0  # handling time inside the measured window
         self.jobs = 0  # units of work started inside the measured window
         self.service_h = 0.0  # their total handling time (for the mean service time)
-        self.samplers: dict[str, Sampler] = {}
+        self.samplers: dict[tuple[str, str], Sampler] = {}
+        self._accuracy: dict[tuple[str, str], float] = {}
         self.quality = line.stream(f"quality:{pool.name}")
+        self._crowd: Stream | None = None
         self.line = line
+        fee = 1 + pool.platform_fee_pct / 100
+        self._price = None if pool.per_item_price is None else pool.per_item_price * fee
+        self._per_second = (pool.hourly_rate or 0.0) / 3600 * fee
         if pool.unlimited:
             self.workers = None
+            self.filtered = False
         else:
-            # A FilterStore so an item's k labels go to k different people.
-            self.workers = simpy.FilterStore(env, capacity=pool.headcount)
-            self.workers.items.extend(f"{pool.name}-{i:03d}" for i in range(pool.headcount))
+            # Filtered so an item's k labels go to k different people (when there are k people).
+            self.workers = Workers(env, [f"{pool.name}-{i:03d}" for i in range(pool.headcount)])
+            self.filtered = pool.headcount >= line.scenario.stages.label.overlap > 1
 
     def sampler(self, task_type: str, stage: str) -> Sampler:
-        key = f"{stage}:{task_type}"
-        if key not in self.samplers:
+        sampler = self.samplers.get((task_type, stage))
+        if sampler is None:
             handling = self.pool.handling_for(task_type, stage)
-            self.samplers[key] = Sampler(handling, self.line.stream(f"time:{self.pool.name}:{key}"))
-        return self.samplers[key]
+            key = f"{stage}:{task_type}"
+            sampler = self.samplers[task_type, stage] = Sampler(handling,
+                                                                self.line.stream(f"time:{self.pool.name}:{key}"))
+        return sampler
 
     def accuracy(self, task_type: str, stage: str) -> float:
-        return self.pool.handling_for(task_type, stage).accuracy
+        accuracy = self._accuracy.get((task_type, stage))
+        if accuracy is None:
+            accuracy = self._accuracy[task_type, stage] = self.pool.handling_for(task_type, stage).accuracy
+        return accuracy
 
     def crowd_member(self, exclude: set[str] | None) -> str:
         """A worker id for an unlimited pool: one of a large crowd, not one of `exclude`."""
-        draw = self.line.stream(f"crowd:{self.pool.name}")
+        draw = self._crowd
+        if draw is None:
+            draw = self._crowd = self.line.stream(f"crowd:{self.pool.name}")
         for _ in range(20):
             worker = f"{self.pool.name}-{int(draw.random() * _CROWD_SIZE):04d}"
             if not exclude or worker not in exclude:
@@ -171,18 +232,16 @@ class PoolState:
         return worker
 
     def queue_length(self) -> int:
-        return 0 if self.workers is None else len(self.workers.get_queue)
+        return 0 if self.workers is None else len(self.workers.waiting)
 
     def free(self) -> bool:
-        return self.workers is None or bool(self.workers.items)
+        return self.workers is None or bool(self.workers.free)
 
     def cost(self, seconds: float) -> float:
-        p = self.pool
-        base = p.per_item_price if p.per_item_price is not None else seconds / 3600 * (p.hourly_rate or 0.0)
-        return base * (1 + p.platform_fee_pct / 100)
+        return self._price if self._price is not None else seconds * self._per_second
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemRecord:
     created_h: float
     finished_h: float | None
@@ -191,9 +250,14 @@ class ItemRecord:
     from_backlog: bool
 
 
+# Fields of one recorded event, in the order `record` stores them.
+_ROW = ("item", "task_type", "stage", "attempt", "worker_id", "pool", "queued_at", "started_at", "submitted_at",
+        "outcome", "label", "reviews", "cost")
+
+
 @dataclass
 class Replication:
-    """One run of a scenario: its event log (columns) and item records."""
+    """One run of a scenario: its event log (rows, see `cols` and `event_table`) and item records."""
 
     scenario: Scenario
     replication: int
@@ -205,12 +269,24 @@ class Replication:
     def __post_init__(self) -> None:
         self.streams: dict[str, Stream] = {}
         self.pools = {p.name: PoolState(self.env, p, self) for p in self.scenario.pool}
-        self.cols: dict[str, list] = {c: [] for c in EVENT_COLUMNS}
+        # One tuple per event: a single append while simulating; ids, labels, rounding and
+        # columns are made in one pass when a table or the summary asks for them.
+        self.rows: list[tuple] = []
         self.items: list[ItemRecord] = []
         self.window = (self.scenario.warmup_h, self.scenario.horizon_h - self.scenario.cooldown_h)
         self.source = f"sim:{self.key}/{self.replication}"
-        self._n_events = 0
         self._n_items = 0
+        self._item_streams: dict[str, Stream] = {}
+        st = self.scenario.stages
+        self._label_pools = [self.pools[n] for n in st.label.pools]
+        self._overflow = None if st.label.overflow_pool is None else self.pools[st.label.overflow_pool]
+        self._review_pools = [self.pools[n] for n in st.review.pools] if st.review else []
+        self._adjudicate_pools = [self.pools[n] for n in st.adjudicate.pools] if st.adjudicate else []
+        self._qa_pools = [self.pools[n] for n in st.qa.pools] if st.qa else []
+
+    @property
+    def _n_events(self) -> int:
+        return len(self.rows)
 
     def stream(self, name: str) -> Stream:
         if name not in self.streams:
@@ -218,34 +294,60 @@ class Replication:
         return self.streams[name]
 
     # ----------------------------------------------------------------- recording
-    def record(self, item_id: str, task_type: str, stage: str, attempt: int, worker: str, pool: Pool,
-               queued_h: float, started_h: float, submitted_h: float, outcome: str, label: str | None,
-               reviews: str | None, cost: float) -> str:
-        self._n_events += 1
-        event_id = f"{self.source}/{self._n_events}"
-        c = self.cols
-        c["event_id"].append(event_id)
-        c["item_id"].append(item_id)
-        c["task_type"].append(task_type)
-        c["stage"].append(stage)
-        c["attempt"].append(attempt)
-        c["worker_id"].append(worker)
-        c["tier"].append(pool.tier)
-        c["org"].append(pool.org)
-        c["queued_at"].append(queued_h)
-        c["started_at"].append(started_h)
-        c["submitted_at"].append(submitted_h)
-        c["active_s"].append(round((submitted_h - started_h) * 3600, 3))
-        c["outcome"].append(outcome)
-        c["label"].append(label)
-        c["reviews_event_id"].append(reviews)
-        c["cost"].append(round(cost, 6))
-        return event_id
+    def record(self, item: int, task_type: str, stage: str, attempt: int, worker: str, pool: Pool,
+               queued_h: float, started_h: float, submitted_h: float, outcome: str, label: int | None,
+               reviews: int | None, cost: float) -> int:
+        """Log one event; return its number (1-based), which `reviews` of a later event refers to."""
+        rows = self.rows
+        rows.append((item, task_type, stage, attempt, worker, pool, queued_h, started_h, submitted_h, outcome,
+                     label, reviews, cost))
+        return len(rows)
+
+    def columns(self, start: int = 0) -> dict[str, list]:
+        """The raw event columns from event number `start` on (times in simulated hours, costs unrounded)."""
+        rows = self.rows[start:] if start else self.rows
+        if not rows:
+            return {name: [] for name in _ROW}
+        return dict(zip(_ROW, (list(c) for c in zip(*rows))))
+
+    @property
+    def cols(self) -> dict[str, list]:
+        """The event log as lists per column of the store's schema (times in simulated hours)."""
+        c = self._table_columns(0)
+        c["active_s"] = c["active_s"].tolist()
+        c["cost"] = c["cost"].tolist()
+        return c
+
+    def _table_columns(self, start: int) -> dict:
+        c = self.columns(start)
+        n = len(c["item"])
+        src = self.source
+        pools = c.pop("pool")
+        started = np.asarray(c["started_at"], dtype=float)
+        submitted = np.asarray(c["submitted_at"], dtype=float)
+        return {
+            "event_id": [f"{src}/{i}" for i in range(start + 1, start + n + 1)],
+            "item_id": [f"{src}/item-{i}" for i in c["item"]],
+            "task_type": c["task_type"],
+            "stage": c["stage"],
+            "attempt": c["attempt"],
+            "worker_id": c["worker_id"],
+            "tier": [p.tier for p in pools],
+            "org": [p.org for p in pools],
+            "queued_at": c["queued_at"],
+            "started_at": c["started_at"],
+            "submitted_at": c["submitted_at"],
+            "active_s": np.round((submitted - started) * 3600, 3),
+            "outcome": c["outcome"],
+            "label": [None if x is None else f"c{x}" for x in c["label"]],
+            "reviews_event_id": [None if x is None else f"{src}/{x}" for x in c["reviews"]],
+            "cost": np.round(np.asarray(c["cost"], dtype=float), 6),
+        }
 
     def event_table(self, start: int = 0) -> pa.Table:
         """The replication's events in the store's schema (from event number `start` on)."""
-        n = self._n_events - start
-        c = {name: values[start:] for name, values in self.cols.items()}
+        c = self._table_columns(start)
+        n = len(c["event_id"])
         epoch_us = int(self.epoch.timestamp() * 1_000_000)
         for name in ("queued_at", "started_at", "submitted_at"):
             hours = np.asarray(c[name], dtype=float)
@@ -259,42 +361,51 @@ class Replication:
                         schema=pa.schema([EVENT_SCHEMA.field(x) for x in EVENT_COLUMNS]))
 
     # ----------------------------------------------------------------- work
-    def work(self, state: PoolState, item_id: str, task_type: str, stage: str, attempt: int,
-             speedup: float = 1.0, queued_h: float | None = None, exclude: set[str] | None = None,
-             claim: set[str] | None = None):
+    def work(self, state: PoolState, task_type: str, stage: str, speedup: float = 1.0,
+             queued_h: float | None = None, exclude: set[str] | None = None, claim: set[str] | None = None):
         """Queue for a worker of the pool (not one in `exclude`), wait for their shift, do the work.
 
         Yields (worker, queued, start, end) in simulated hours.
         """
         env = self.env
-        queued = env.now if queued_h is None else queued_h
-        if state.workers is None:
+        now = env.now
+        queued = now if queued_h is None else queued_h
+        workers = state.workers
+        if workers is None:
             worker = state.crowd_member(exclude)
-        elif exclude is not None and (state.pool.headcount or 0) >= self.scenario.stages.label.overlap:
-            # The set is read when a worker frees up, so labels of the item started meanwhile count.
-            worker = yield state.workers.get(lambda w: w not in exclude)
         else:
-            worker = yield state.workers.get()
+            if not state.filtered:
+                exclude = None
+            # The set is read when a worker frees up, so labels of the item started meanwhile count.
+            worker = workers.take(exclude)
+            if worker is None:
+                worker = yield workers.wait(exclude)
+                now = env.now
         if claim is not None:
             claim.add(worker)  # at once: the item's other labels, running alongside, must not get them
-        start = _on_shift_from(state.pool.shift, env.now)
-        if start > env.now:
-            yield env.timeout(start - env.now)
+        start = now
+        if state.shift is not None:
+            start = _on_shift_from(state.shift, now)
+            if start > now:
+                yield env.timeout(start - now)
         hours = state.sampler(task_type, stage).seconds() * speedup / 3600
         yield env.timeout(hours)
-        if state.workers is not None:
-            state.workers.put(worker)
+        end = env.now
+        if workers is not None:
+            workers.give_back(worker)
         lo, hi = self.window
-        state.busy_h += max(0.0, min(env.now, hi) - max(start, lo))
+        state.busy_h += max(0.0, min(end, hi) - max(start, lo))
         if lo <= start < hi:
             state.jobs += 1
             state.service_h += hours
-        return worker, queued, start, env.now
+        return worker, queued, start, end
 
-    def choose(self, names: list[str], overflow: str | None = None, threshold: int | None = None) -> PoolState:
-        pools = [self.pools[n] for n in names]
+    def choose(self, pools: list[PoolState], overflow: PoolState | None = None,
+               threshold: int | None = None) -> PoolState:
         if overflow is not None and pools[0].queue_length() >= threshold:
-            return self.pools[overflow]
+            return overflow
+        if len(pools) == 1:
+            return pools[0]
         for state in pools:
             if state.free():
                 return state
@@ -303,102 +414,113 @@ class Replication:
     def item(self, task_type: str, classes: int, from_backlog: bool):
         env, st = self.env, self.scenario.stages
         self._n_items += 1
-        item_id = f"{self.source}/item-{self._n_items}"
+        item = self._n_items  # the id string is made when a table asks for it
         created = env.now
-        draw = self.stream(f"item:{task_type}")
+        draw = self._item_streams.get(task_type)
+        if draw is None:
+            draw = self._item_streams[task_type] = self.stream(f"item:{task_type}")
         truth = int(draw.random() * classes)
-        record = ItemRecord(created_h=created, finished_h=None, correct=None, cost=0.0, from_backlog=from_backlog)
+        record = ItemRecord(created, None, None, 0.0, from_backlog)
         self.items.append(record)
         pre_right: bool | None = None
         pre_label = None
         if st.prelabel and draw.random() < st.prelabel.share:
             state = self.pools[st.prelabel.pool]
-            worker, q, s, e = yield from self.work(state, item_id, task_type, "prelabel", 1)
+            worker, q, s, e = yield from self.work(state, task_type, "prelabel")
             pre_right = state.quality.random() < state.accuracy(task_type, "prelabel")
             pre_label = truth if pre_right else (truth + 1 + int(draw.random() * (classes - 1))) % classes
             cost = state.cost((e - s) * 3600)
             record.cost += cost
-            self.record(item_id, task_type, "prelabel", 1, worker, state.pool, q, s, e, "submitted",
-                        f"c{pre_label}", None, cost)
+            self.record(item, task_type, "prelabel", 1, worker, state.pool, q, s, e, "submitted", pre_label, None,
+                        cost)
         k = st.label.overlap if draw.random() < st.label.overlap_share else 1
         answers: list[int] = [0] * k
         labelers: set[str] = set()
-        procs = [env.process(self.label(item_id, task_type, classes, truth, pre_right, pre_label, answers, i, record,
-                                        labelers))
-                 for i in range(k)]
-        yield simpy.AllOf(env, procs)
-        votes = np.bincount(answers, minlength=classes)
-        # Majority; a tie goes to the first answer among the tied (not to the lowest class).
-        top = votes.max()
-        final = next(a for a in answers if votes[a] == top)
-        if k > 1 and votes.max() < k and st.adjudicate:
-            state = self.choose(st.adjudicate.pools)
-            worker, q, s, e = yield from self.work(state, item_id, task_type, "adjudicate", 1)
-            right = state.quality.random() < state.accuracy(task_type, "adjudicate")
-            final = truth if right else final
-            cost = state.cost((e - s) * 3600)
-            record.cost += cost
-            self.record(item_id, task_type, "adjudicate", 1, worker, state.pool, q, s, e, "resolved",
-                        f"c{final}", None, cost)
+        if k == 1:
+            # One label needs no process of its own (nor the AllOf that waits for them).
+            yield from self.label(item, task_type, classes, truth, pre_right, pre_label, answers, 0, record, labelers)
+            final = answers[0]
+        else:
+            procs = [env.process(self.label(item, task_type, classes, truth, pre_right, pre_label, answers, i, record,
+                                            labelers))
+                     for i in range(k)]
+            yield simpy.AllOf(env, procs)
+            votes: dict[int, int] = {}
+            for a in answers:
+                votes[a] = votes.get(a, 0) + 1
+            # Majority; a tie goes to the first answer among the tied (not to the lowest class).
+            top = max(votes.values())
+            final = next(a for a in answers if votes[a] == top)
+            if top < k and st.adjudicate:
+                state = self.choose(self._adjudicate_pools)
+                worker, q, s, e = yield from self.work(state, task_type, "adjudicate")
+                right = state.quality.random() < state.accuracy(task_type, "adjudicate")
+                final = truth if right else final
+                cost = state.cost((e - s) * 3600)
+                record.cost += cost
+                self.record(item, task_type, "adjudicate", 1, worker, state.pool, q, s, e, "resolved", final, None,
+                            cost)
         if st.qa and draw.random() < st.qa.share:
-            state = self.choose(st.qa.pools)
-            worker, q, s, e = yield from self.work(state, item_id, task_type, "qa", 1)
+            state = self.choose(self._qa_pools)
+            worker, q, s, e = yield from self.work(state, task_type, "qa")
             cost = state.cost((e - s) * 3600)
             record.cost += cost
             # QA corrects a wrong final label when it spots it (with the QA pool's accuracy).
             fixed = final != truth and state.quality.random() < state.accuracy(task_type, "qa")
             if fixed:
                 final = truth
-            self.record(item_id, task_type, "qa", 1, worker, state.pool, q, s, e,
-                        "fixed" if fixed else "accepted", f"c{final}" if fixed else None, None, cost)
+            self.record(item, task_type, "qa", 1, worker, state.pool, q, s, e,
+                        "fixed" if fixed else "accepted", final if fixed else None, None, cost)
         record.finished_h = env.now
         record.correct = final == truth
 
-    def label(self, item_id: str, task_type: str, classes: int, truth: int, pre_right: bool | None,
+    def label(self, item: int, task_type: str, classes: int, truth: int, pre_right: bool | None,
               pre_label: int | None, answers: list[int], slot: int, record: ItemRecord, labelers: set[str]):
         st = self.scenario.stages
         lab = st.label
         available = self.env.now
         if lab.pickup_delay_h > 0:
             delay = -math.log(1 - self.stream("label:pickup").random()) * lab.pickup_delay_h
-            ready = _after_working_hours(self.pools[lab.pools[0]].pool.shift, self.env.now, delay)
+            ready = _after_working_hours(self._label_pools[0].shift, self.env.now, delay)
             yield self.env.timeout(ready - self.env.now)
-        state = self.choose(lab.pools, lab.overflow_pool, lab.overflow_queue)
+        state = self.choose(self._label_pools, self._overflow, lab.overflow_queue)
+        speedup = 1 - st.prelabel.time_saving if (pre_right and st.prelabel) else 1.0
+        anchoring = st.prelabel.anchoring if (pre_right is False and st.prelabel) else None
+        review = st.review
         attempt = 1
         mine = ""
         while True:
-            speedup = 1 - st.prelabel.time_saving if (pre_right and st.prelabel) else 1.0
             first = attempt == 1
-            worker, q, s, e = yield from self.work(state, item_id, task_type, "label", attempt, speedup,
+            worker, q, s, e = yield from self.work(state, task_type, "label", speedup,
                                                    available if first else None,
                                                    labelers if first else labelers - {mine},
                                                    labelers if first else None)
             if first:
                 mine = worker
-            right = state.quality.random() < state.accuracy(task_type, "label")
-            if pre_right is False and st.prelabel and state.quality.random() < st.prelabel.anchoring:
+            quality = state.quality
+            right = quality.random() < state.accuracy(task_type, "label")
+            if anchoring is not None and quality.random() < anchoring:
                 answer = pre_label  # anchored on the model's wrong answer
             elif right:
                 answer = truth
             else:
-                answer = (truth + 1 + int(state.quality.random() * (classes - 1))) % classes
+                answer = (truth + 1 + int(quality.random() * (classes - 1))) % classes
             cost = state.cost((e - s) * 3600)
             record.cost += cost
-            label_id = self.record(item_id, task_type, "label", attempt, worker, state.pool, q, s, e, "submitted",
-                                   f"c{answer}", None, cost)
+            label_id = self.record(item, task_type, "label", attempt, worker, state.pool, q, s, e, "submitted",
+                                   answer, None, cost)
             answers[slot] = answer
-            review = st.review
             if review is None or self.stream("review:sample").random() >= review.share:
                 return
-            rstate = self.choose(review.pools)
-            rworker, rq, rs, re_ = yield from self.work(rstate, item_id, task_type, "review", attempt)
+            rstate = self.choose(self._review_pools)
+            rworker, rq, rs, re_ = yield from self.work(rstate, task_type, "review")
             verdict = rstate.quality.random()
             reject = verdict < review.catch_rate if answer != truth else verdict < review.false_reject_rate
             if attempt >= review.max_attempts:
                 reject = False  # accepted as is: the line stops sending it back
             rcost = rstate.cost((re_ - rs) * 3600)
             record.cost += rcost
-            self.record(item_id, task_type, "review", attempt, rworker, rstate.pool, e, rs, re_,
+            self.record(item, task_type, "review", attempt, rworker, rstate.pool, e, rs, re_,
                         "rejected" if reject else "accepted", None, label_id, rcost)
             if not reject:
                 return
@@ -409,22 +531,24 @@ class Replication:
         sc = self.scenario
         types = sc.task_type
         weights = np.cumsum([t.share for t in types])
-        weights = weights / weights[-1]
+        weights = (weights / weights[-1]).tolist()
         pick = self.stream("arrivals:type")
+        env = self.env
 
         def start(from_backlog: bool) -> None:
-            t = types[int(np.searchsorted(weights, pick.random(), side="right"))]
-            self.env.process(self.item(t.name, t.classes, from_backlog))
+            t = types[bisect_right(weights, pick.random())]
+            env.process(self.item(t.name, t.classes, from_backlog))
 
         for _ in range(sc.arrivals.backlog_items):
             start(True)
         for batch in sc.arrivals.batch:
-            self.env.process(self._batch(batch, start))
+            env.process(self._batch(batch, start))
         if sc.arrivals.rate_per_h > 0:
             gaps = self.stream("arrivals:gaps")
+            rate, horizon = sc.arrivals.rate_per_h, sc.horizon_h
             while True:
-                yield self.env.timeout(-math.log(1 - gaps.random()) / sc.arrivals.rate_per_h)
-                if self.env.now >= sc.horizon_h:
+                yield env.timeout(-math.log(1 - gaps.random()) / rate)
+                if env.now >= horizon:
                     return
                 start(False)
 

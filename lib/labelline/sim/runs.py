@@ -59,7 +59,7 @@ def summarise(rep: Replication) -> dict[str, float]:
     if backlog.any():
         out["backlog_drain_h"] = float(np.nanmax(finished[backlog])) if not np.isnan(finished[backlog]).any() \
             else math.nan
-    cols = rep.cols
+    cols = rep.columns()
     stage = np.array(cols["stage"], dtype=object)
     queued = np.array(cols["queued_at"], dtype=float)
     started = np.array(cols["started_at"], dtype=float)
@@ -80,8 +80,9 @@ def summarise(rep: Replication) -> dict[str, float]:
     labels = (stage == "label") & in_window
     if labels.any():
         out["rework_rate"] = float((np.array(cols["attempt"])[labels] > 1).mean())
+    pools = cols["pool"]
     for column, prefix in (("tier", "cost_tier"), ("org", "cost_org")):
-        values = np.array(cols[column], dtype=object)
+        values = np.array([getattr(p, column) for p in pools], dtype=object)
         for value in sorted(set(values[in_window])):
             out[f"{prefix}.{value}"] = float(event_cost[in_window & (values == value)].sum())
     # Fixed fees (a vendor's monthly fee) accrue over the measured window, 30 days a month.
