@@ -709,6 +709,8 @@ def simulate(
         Optional[Path],
         typer.Option("--write-store", help="Also ingest every replication's event log into the store at DIR."),
     ] = None,
+    cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", help="Run the replications on the Dask scheduler at this address (tcp://host:8786).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a scenario: throughput, cycle time, WIP, cost and accuracy with 95 % intervals, and the bottleneck."""
@@ -722,8 +724,12 @@ def simulate(
             err.print(line, markup=False)
         raise typer.Exit(2) from None
     with _ReplicationBar(enabled=err.is_terminal, name=scenario.name) as on_progress:
-        result = run_simulation(scenario, replications=reps, seed=seed, processes=processes,
-                                keep_events=write_store is not None, progress=on_progress)
+        try:
+            result = run_simulation(scenario, replications=reps, seed=seed, processes=processes,
+                                    keep_events=write_store is not None, progress=on_progress, cluster=cluster)
+        except RuntimeError as exc:  # the cluster cannot be reached, or Dask is not installed
+            err.print(f"labelline simulate: {exc}", markup=False)
+            raise typer.Exit(2) from None
     landed = None
     if write_store is not None:
         event_store = EventStore(write_store)

@@ -166,12 +166,18 @@ def _one(args: tuple[Scenario, int, int, str, bool]) -> tuple[dict[str, float], 
 
 def simulate(scenario: Scenario, replications: int = 10, seed: int = 0, key: str | None = None,
              processes: int | None = None, keep_events: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> SimResult:
-    """Run replications (in parallel processes unless processes=1) and summarise them."""
+             progress: Callable[[int, int], None] | None = None, cluster: str | None = None,
+             cluster_timeout_s: float = 30.0) -> SimResult:
+    """Run replications (in parallel processes unless processes=1, or on the Dask cluster at
+    `cluster`) and summarise them."""
     key = key or scenario.name
     jobs = [(scenario, r, seed, key, keep_events) for r in range(replications)]
     results: list[tuple[dict[str, float], pa.Table | None]] = []
-    if processes == 1 or replications == 1:
+    if cluster:
+        from labelline.sim.cluster import map_on_cluster
+
+        results = map_on_cluster(cluster, _one, jobs, progress, timeout_s=cluster_timeout_s)
+    elif processes == 1 or replications == 1:
         for i, job in enumerate(jobs):
             results.append(_one(job))
             if progress:
