@@ -31,18 +31,12 @@ from pathlib import Path
 
 import duckdb
 
+from child_peak import PEAK_MB_SOURCE
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# Each child reports its own peak (VmHWM of its memory map): the rusage of wait4 carries
-# the parent's resident size across fork + exec on Linux, and the parent holds the CSV maker.
-PEAK = """
-def peak_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-"""
-
-STORE_CHILD = PEAK + """
+# Each child reports its own peak (benchmarks/child_peak.py says why).
+STORE_CHILD = PEAK_MB_SOURCE + """
 import sys, time
 from labelline.store import EventStore
 from labelline.ingest.pipeline import ingest_paths
@@ -53,7 +47,7 @@ assert f.quarantined == 0 and f.landed > 0, (f.records, f.quarantined, f.problem
 print(time.perf_counter() - t, f.landed, peak_mb())
 """
 
-PANDAS_CHILD = PEAK + """
+PANDAS_CHILD = PEAK_MB_SOURCE + """
 import sys, time
 import pandas as pd
 t = time.perf_counter()

@@ -32,18 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from child_peak import PEAK_MB_SOURCE  # noqa: E402
 from synth_log import write_synthetic_log  # noqa: E402
 
-# Peak RSS of this process's own memory map: VmHWM, not ru_maxrss, which on Linux carries
-# the parent's size across fork + exec (the parent holds the generated log).
-PEAK_FN = """
-def PEAK():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-"""
-
-OURS_CHILD = PEAK_FN + """
+OURS_CHILD = PEAK_MB_SOURCE + """
 import json, sys, time
 t0 = time.perf_counter()
 from datetime import timedelta
@@ -65,11 +57,11 @@ for i in range(5):
     t = time.perf_counter()
     overview_refresh(s, flt)
     runs.append(time.perf_counter() - t)
-peak = PEAK()
+peak = peak_mb()
 print(json.dumps({"refresh_s": refresh_s, "import_s": import_s, "filtered_s": sorted(runs)[2], "peak_mb": peak, "headline": h}, default=str))
 """
 
-PANDAS_CHILD = PEAK_FN + """
+PANDAS_CHILD = PEAK_MB_SOURCE + """
 import json, sys, time
 import numpy as np
 import pandas as pd
@@ -138,7 +130,7 @@ backlog = (created.sub(thr, fill_value=0)).cumsum()
 spend = df.groupby([df["submitted_at"].dt.floor("D"), "stage"])["cost"].sum()
 out["throughput_days"] = len(thr)
 pandas_s = time.perf_counter() - t
-peak = PEAK()
+peak = peak_mb()
 print(json.dumps({"pandas_s": pandas_s, "load_s": load_s, "peak_mb": peak, "kpis": out}, default=str))
 """
 

@@ -58,28 +58,24 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import simpy
+from child_peak import PEAK_MB_SOURCE
 from labelline.sim.model import run_replication
 from labelline.sim.runs import simulate, summarise
 from labelline.sim.scenario import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 
-# Peak RSS of the process's own memory map: VmHWM, not ru_maxrss (which on Linux carries the
-# parent's size across fork + exec).
-PEAK_CHILD = """
+# The child measures its own peak (benchmarks/child_peak.py says why).
+PEAK_CHILD = PEAK_MB_SOURCE + """
 import json, sys
-def peak():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
 from labelline.sim.model import run_replication
 from labelline.sim.runs import summarise
 from labelline.sim.scenario import Scenario
 scenario = Scenario.model_validate_json(sys.stdin.read())
-after_import = peak()
+after_import = peak_mb()
 rep = run_replication(scenario, 0, seed=1)
 figures = summarise(rep)
-print(json.dumps({"import_mb": after_import, "peak_mb": peak(), "items": len(rep.items), "events": rep._n_events}))
+print(json.dumps({"import_mb": after_import, "peak_mb": peak_mb(), "items": len(rep.items), "events": rep._n_events}))
 """
 
 

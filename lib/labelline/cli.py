@@ -11,6 +11,7 @@ import math
 import shutil
 import sys
 import tempfile
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -651,14 +652,14 @@ def calibrate(
     flt = _filter_from(since and since.date(), until and until.date(), project, None, None, None, None, None)
     with _open_kpis(store) as session:
         try:
-            with err.status("fitting the scenario") if err.is_terminal else _nullcontext():
+            with err.status("fitting the scenario") if err.is_terminal else nullcontext():
                 cal = fit(session, flt, name=name)
         except ValueError as exc:
             err.print(f"labelline calibrate: {exc}", markup=False)
             raise typer.Exit(1) from None
         report = None
         if backtest_reps:
-            with err.status("backtesting") if err.is_terminal else _nullcontext():
+            with err.status("backtesting") if err.is_terminal else nullcontext():
                 report = backtest(session, cal, flt, replications=backtest_reps)
     text = scenario_toml(cal.scenario)
     header = "".join(f"# {line}\n" for line in (
@@ -687,14 +688,6 @@ def calibrate(
         for r in report.itertuples():
             err.print(f"backtest {r.figure}: actual {r.actual:,.2f}, simulated {r.simulated:,.2f} "
                       f"({r.low:,.2f}-{r.high:,.2f}), error {r.relative_error:+.1%}", markup=False)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @app.command()

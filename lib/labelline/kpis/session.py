@@ -58,14 +58,15 @@ class KpiSession:
             self._applied = flt
 
     def frame(self, name: str, flt: KpiFilter | None = None, **params: Any) -> pd.DataFrame:
-        """A named KPI query (``sql/kpi/<name>.sql``) as a DataFrame."""
+        """A named query as a DataFrame: ``sql/kpi/<name>.sql``, or ``sql/<folder>/<name>.sql`` for
+        "folder/name" (calibration reads the same tables through the same filter)."""
         self.use(flt)
-        return query(self.con, f"kpi/{name}", **params).df()
+        return query(self.con, _qualified(name), **params).df()
 
     def row(self, name: str, flt: KpiFilter | None = None, **params: Any) -> dict[str, Any]:
         """A one-row KPI query as a dict."""
         self.use(flt)
-        cur = query(self.con, f"kpi/{name}", **params)
+        cur = query(self.con, _qualified(name), **params)
         values = cur.fetchone()
         names = [d[0] for d in cur.description]
         return dict(zip(names, values, strict=True)) if values else dict.fromkeys(names)
@@ -78,6 +79,10 @@ class KpiSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _qualified(name: str) -> str:
+    return name if "/" in name else f"kpi/{name}"
 
 
 def open_kpis(store: EventStore, card: RateCard | None = None, progress: Callable[[str], None] | None = None,

@@ -72,28 +72,28 @@ def calibrate(s: KpiSession, flt: KpiFilter | None = None, name: str = "calibrat
     """
     flt = flt or KpiFilter()
     notes: list[str] = []
-    period = _row(s, "calibrate/period", flt)
+    period = s.row("calibrate/period", flt)
     if not period["items"]:
         raise ValueError(f"no items in {flt.describe()}: nothing to calibrate from")
     first, last = period["first_at"], period["last_at"]
     horizon_h = max(24.0, math.ceil((last - first).total_seconds() / 86400) * 24.0)
     weeks = horizon_h / 168
 
-    arrivals = _frame(s, "calibrate/arrivals", flt)
+    arrivals = s.frame("calibrate/arrivals", flt)
     per_week = arrivals["items"] / weeks
     batches = [{"at_h": float(h), "items": int(n), "every_h": 168.0}
                for h, n in zip(arrivals["hour_of_week"], np.floor(per_week), strict=True) if n >= 1]
     in_batches = sum(b["items"] for b in batches) * weeks
     rate = max(float(period["items"]) - in_batches, 0.0) / horizon_h
 
-    types = _frame(s, "calibrate/task_types", flt)
+    types = s.frame("calibrate/task_types", flt)
     task_types = [{"name": t, "share": float(n), "classes": int(min(c, 50))}
                   for t, n, c in zip(types["task_type"], types["items"], types["classes"], strict=True)]
 
-    pools_df = _frame(s, "calibrate/pools", flt)
-    samples = _frame(s, "calibrate/handling_samples", flt, cap_s=float(cap_s), per_group=_SAMPLES_PER_GROUP)
-    quality = _frame(s, "calibrate/quality", flt)
-    shape = _row(s, "calibrate/line_shape", flt)
+    pools_df = s.frame("calibrate/pools", flt)
+    samples = s.frame("calibrate/handling_samples", flt, cap_s=float(cap_s), per_group=_SAMPLES_PER_GROUP)
+    quality = s.frame("calibrate/quality", flt)
+    shape = s.row("calibrate/line_shape", flt)
     fits: list[dict[str, Any]] = []
     pools: list[dict[str, Any]] = []
     stage_pools: dict[str, list[str]] = {}
@@ -163,7 +163,7 @@ def calibrate(s: KpiSession, flt: KpiFilter | None = None, name: str = "calibrat
         raise ValueError(f"no label events in {flt.describe()}: nothing to calibrate the labeling stage from")
     label: dict[str, Any] = {"pools": stage_pools["label"]}
     lead = next(p for p in pools if p["name"] == stage_pools["label"][0])
-    waits = _frame(s, "calibrate/label_waits", flt, per_group=_SAMPLES_PER_GROUP)
+    waits = s.frame("calibrate/label_waits", flt, per_group=_SAMPLES_PER_GROUP)
     waits = waits[(waits["tier"] == lead["tier"]) & (waits["org"] == lead["org"])]
     observed_wait = None
     if len(waits) >= 20:
@@ -227,18 +227,6 @@ def _with_pickup_delay(scenario: Scenario, observed_wait: tuple[float, float], r
         return scenario
     label = scenario.stages.label.model_copy(update={"pickup_delay_h": delay})
     return scenario.model_copy(update={"stages": scenario.stages.model_copy(update={"label": label})})
-
-
-def _frame(s: KpiSession, name: str, flt: KpiFilter, **params: Any) -> pd.DataFrame:
-    s.use(flt)
-    from labelline.sql import query
-
-    return query(s.con, name, **params).df()
-
-
-def _row(s: KpiSession, name: str, flt: KpiFilter) -> dict[str, Any]:
-    frame = _frame(s, name, flt)
-    return frame.iloc[0].to_dict() if len(frame) else {}
 
 
 def scenario_toml(scenario: Scenario) -> str:
