@@ -84,6 +84,17 @@ class Pool(_Model):
     per_item_price: NonNegative | None = None  # money per unit of work
     platform_fee_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
     monthly_fee: NonNegative = 0.0  # fixed money per 30 days of the horizon
+    # A vendor's minimum commitment: money billed per 30 days even when the work priced less.
+    minimum_monthly: NonNegative = 0.0
+    # "handling": paid per hour of handling time (a contractor); "shift": paid for every shift
+    # hour, idle time included (salaried staff; needs a headcount).
+    paid_for: Literal["handling", "shift"] = "handling"
+    overhead_pct: NonNegative = 0.0  # management and tooling overhead on this pool's labour cost, %
+    # Ramp-up of new hires: `new_hires` of the headcount start at `ramp_up_start_factor` times the
+    # handling time, falling linearly to 1 over `ramp_up_weeks` weeks of the horizon.
+    new_hires: Annotated[int, Field(ge=0)] = 0
+    ramp_up_weeks: NonNegative = 0.0
+    ramp_up_start_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.5
 
     @model_validator(mode="after")
     def _sized(self) -> Self:
@@ -91,6 +102,10 @@ class Pool(_Model):
             raise ValueError("set either headcount or unlimited = true")
         if not self.handling:
             raise ValueError("handling needs at least one task type (or '*')")
+        if self.paid_for == "shift" and self.headcount is None:
+            raise ValueError("paid_for = 'shift' needs a headcount (an unlimited pool has no shift to pay)")
+        if self.new_hires and (self.headcount is None or self.new_hires > self.headcount):
+            raise ValueError("new_hires must not exceed headcount")
         return self
 
     def handling_for(self, task_type: str, stage: str | None = None) -> Handling | None:
@@ -103,6 +118,7 @@ class TaskType(_Model):
     name: str
     share: Positive = 1.0  # relative share of arriving items
     classes: Annotated[int, Field(ge=2)] = 2  # answer classes: wrong answers spread over the others
+    priority: int = 0  # higher is served first at every stage; equal priorities in arrival order
 
 
 class Batch(_Model):
@@ -133,6 +149,10 @@ class LabelStage(_Model):
     pickup_delay_h: NonNegative = 0.0
     overflow_pool: str | None = None  # takes new work when the queue passes overflow_queue
     overflow_queue: Annotated[int, Field(ge=1)] | None = None
+    # Escalation: an item whose label was rejected this many times is relabeled by escalate_pool
+    # (experts) instead of going back to the first pools.
+    escalate_pool: str | None = None
+    escalate_after_rejections: Annotated[int, Field(ge=1, le=9)] = 2
 
 
 class ReviewStage(_Model):
@@ -210,6 +230,8 @@ def _stage_pools(s: Stages, with_field: bool = False) -> list[tuple[str, str]]:
     pairs += [("label.pools" if with_field else "label", p) for p in s.label.pools]
     if s.label.overflow_pool:
         pairs.append(("label.overflow_pool" if with_field else "label", s.label.overflow_pool))
+    if s.label.escalate_pool:
+        pairs.append(("label.escalate_pool" if with_field else "label", s.label.escalate_pool))
     for stage in ("review", "adjudicate", "qa"):
         part = getattr(s, stage)
         if part:
