@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from labelline.console import err, out, print_json
 from labelline.ingest.detect import FORMATS
 from labelline.ingest.records import ReadOptions
 from labelline.store import EventStore, default_store_path
@@ -32,8 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOption = Annotated[
     Optional[Path],
@@ -46,8 +44,7 @@ def _store(path: Path | None) -> EventStore:
     return EventStore(path or default_store_path())
 
 
-def _print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str), highlight=False)
+_print_json = print_json
 
 
 @app.command()
@@ -741,6 +738,14 @@ def simulate(
             _prepare_kpi_tables(event_store)
         if landed["quarantined"]:
             raise typer.Exit(1)
+
+
+# Planning commands (compare, plan staffing/breakeven/sensitivity/forecast) live in labelline.plan.cli.
+from labelline.plan.cli import compare_commands, plan_app  # noqa: E402 - after app: they share its options
+
+app.add_typer(plan_app, name="plan")
+for _name, _command in compare_commands.items():
+    app.command(_name)(_command)
 
 
 def main() -> None:
