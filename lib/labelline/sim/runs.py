@@ -88,6 +88,8 @@ def summarise(rep: Replication) -> dict[str, float]:
     # Fixed fees (a vendor's monthly fee) accrue over the measured window, 30 days a month.
     fixed = sum(p.monthly_fee for p in rep.scenario.pool) * span / 720.0
     out["cost_fixed"] = fixed
+    # Total spend in the window: every priced unit of work plus the fixed fees.
+    out["cost_total"] = float(event_cost[in_window].sum()) + fixed
     if done.any():
         out["cost_per_accepted_label"] = float((cost[done].sum() + fixed) / done.sum())
         if out["final_accuracy"]:
