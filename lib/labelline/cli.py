@@ -582,27 +582,12 @@ class _ReplicationBar:
 
 def _write_simulated_events(tables: list[Any], event_store: EventStore, name: str, seed: int) -> dict[str, Any]:
     """Each replication's events through the normal ingest path; what landed, per the ingest summaries."""
-    import pyarrow.parquet as pq
+    from labelline.sim.to_store import write_simulated_events
 
-    from labelline.ingest.pipeline import ingest_paths
-
-    totals = {"path": str(event_store.root), "events": 0, "ingested": 0, "updated": 0, "unchanged": 0,
-              "quarantined": 0}
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, table in enumerate(tables):
-            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-            path = Path(tmp) / f"sim-{safe}-seed-{seed}-replication-{i}.parquet"
-            pq.write_table(table, path)
-            summary = ingest_paths([path], event_store, fmt="events")
-            for f in summary.files:
-                totals["events"] += f.landed
-                for key in ("ingested", "updated", "unchanged", "quarantined"):
-                    totals[key] += getattr(f, key)
-                problems += f.problems
-    for line in problems:
+    landed = write_simulated_events(tables, event_store, name, seed)
+    for line in landed.problems:
         err.print(line, markup=False)
-    return totals
+    return landed.as_dict()
 
 
 def _demo_live(event_store: EventStore, scenario_file: Path | None, speedup: float, interval_s: float,

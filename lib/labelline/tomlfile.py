@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["field_path", "load_toml_model"]
+__all__ = ["field_path", "load_toml_model", "loads_toml_model", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,17 +26,29 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "(file)"
 
 
+def validate_model(data: object, model: type[M], error: type[Exception], where: str) -> M:
+    """Validate parsed data as `model`; raise `error` with one line per problem, prefixed by `where`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{where}: {field_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise error("\n".join(lines)) from None
+
+
+def loads_toml_model(text: str, model: type[M], error: type[Exception], where: str) -> M:
+    """TOML text (an upload, an edited form) validated as `model`; `where` names it in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{where}: not valid TOML: {exc}") from None
+    return validate_model(data, model, error, where)
+
+
 def load_toml_model(path: str | Path, model: type[M], error: type[Exception]) -> M:
     """Read `path` as TOML and validate it as `model`; raise `error` listing every problem."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{path}: {field_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
-        raise error("\n".join(lines)) from None
+    return loads_toml_model(text, model, error, str(path))
