@@ -21,6 +21,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from labelline.console import err, out, print_json
+from labelline.sim.report import HEADLINE as SIM_HEADLINE
+from labelline.sim.report import bottleneck_words, figure_rows, interval_text
 from labelline.ingest.detect import FORMATS
 from labelline.ingest.records import ReadOptions
 from labelline.store import EventStore, default_store_path
@@ -446,15 +448,7 @@ def compact(
 
 # ---------------------------------------------------------------------------------- simulate
 # Headline figures of a simulation: JSON key, label with its unit, how to format one value.
-_SIM_HEADLINE = (
-    ("throughput_per_hour", "throughput (items/h)", "{:,.2f}"),
-    ("cycle_time_mean_h", "cycle time mean (h)", "{:,.2f}"),
-    ("cycle_time_p95_h", "cycle time p95 (h)", "{:,.2f}"),
-    ("wip_mean", "work in progress (items)", "{:,.1f}"),
-    ("cost_per_accepted_label", "cost per accepted label (money)", "{:,.3f}"),
-    ("cost_per_correct_label", "cost per correct label (money)", "{:,.3f}"),
-    ("final_accuracy", "final accuracy", "{:.1%}"),
-)
+_SIM_HEADLINE = SIM_HEADLINE
 _SIM_OPTIONAL = ("sla_attainment", "backlog_drain_h")
 
 
@@ -505,30 +499,8 @@ def _simulation_json(result: Any, replications: int, seed: int, landed: dict[str
     return data
 
 
-def _ci_text(summary: Any, figure: str, fmt: str, runs: int) -> str:
-    row = summary.loc[figure]
-    mean = _finite(row["mean"])
-    if mean is None:
-        return "n/a"
-    text = fmt.format(mean)
-    low, high = _finite(row["low"]), _finite(row["high"])
-    text += f" (95 % CI {fmt.format(low)}–{fmt.format(high)})" if low is not None and high is not None \
-        else " (no interval: one value)"
-    counted = int(row["replications"])
-    if counted < runs:
-        text += f" [in {counted} of {runs} replications]"
-    return text
-
-
-def _bottleneck_words(bottleneck: dict[str, Any] | None) -> str:
-    if bottleneck is None:
-        return "bottleneck: none found (no pool with a fixed headcount did work inside the measured window)"
-    words = f"bottleneck: {bottleneck['pool']} limit the line at {bottleneck['capacity_items_per_h']:,.1f} items/h"
-    if bottleneck.get("utilisation") is not None:
-        words += f"; measured utilisation {bottleneck['utilisation'] * 100:.0f} %"
-    if not bottleneck.get("agrees") and bottleneck.get("busiest_pool"):
-        words += f" (the busiest pool is {bottleneck['busiest_pool']}: an upstream limit may be throttling the flow)"
-    return words
+_ci_text = interval_text
+_bottleneck_words = bottleneck_words
 
 
 def _print_simulation(result: Any, replications: int, seed: int) -> None:
@@ -538,15 +510,8 @@ def _print_simulation(result: Any, replications: int, seed: int) -> None:
     out.print(f"scenario {sc.name}: {replications} replications (seed {seed}) of {sc.horizon_h:,.0f} h, "
               f"measured over {measured:,.0f} h after {sc.warmup_h:,.0f} h warm-up", markup=False)
     table = Table("figure", "mean (95 % CI low–high)", box=None, pad_edge=False)
-    rows: list[tuple[str, str, str]] = [(key, label, fmt) for key, label, fmt in _SIM_HEADLINE]
-    if sc.sla_cycle_h is not None:
-        rows.append(("sla_attainment", f"SLA attainment (cycle time ≤ {sc.sla_cycle_h:g} h)", "{:.1%}"))
-    rows.append(("backlog_drain_h", "backlog drained at (h from start)", "{:,.1f}"))
-    rows += [(f, f"wait for {f.split('.', 1)[1]} (h)", "{:,.3f}") for f in s.index if f.startswith("wait_mean_h.")]
-    rows += [(f, f"utilisation of {f.split('.', 1)[1]}", "{:.1%}") for f in s.index if f.startswith("utilisation.")]
-    for key, label, fmt in rows:
-        if key in s.index:
-            table.add_row(label, _ci_text(s, key, fmt, replications))
+    for key, label, fmt in figure_rows(s, sc):
+        table.add_row(label, _ci_text(s, key, fmt, replications))
     out.print(table)
     out.print("money in the currency of the scenario's rates and prices", markup=False)
     out.print(_bottleneck_words(result.bottleneck), markup=False)
