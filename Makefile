@@ -8,7 +8,7 @@ PORT    ?= 8501
 STORE   ?= data/store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast demo bench bench-kpi bench-sim install chromium clean
+.PHONY: run test test-fast demo bench bench-kpi bench-sim bench-staffing bench-pages install chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench-kpi: $(STAMP)
 
 bench-sim: $(STAMP)
 	$(BIN)/python benchmarks/sim.py
+
+bench-staffing: $(STAMP)
+	$(BIN)/python benchmarks/staffing.py
+
+bench-pages: $(STAMP) chromium
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf $(VENV) $(STORE)

@@ -11,11 +11,13 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 import streamlit as st
-
 from labelline.charts import fig_backlog, fig_events_by, fig_events_per_day, fig_throughput
 from labelline.kpis.periods import PERIOD_CHOICES, period_filters, relative_change
 from labelline.ui import data
 from labelline.ui.filters import current_filter
+from labelline.ui.navigation import require_frame
+
+require_frame()  # drawn only inside app.py's frame (sign-in, sidebar)
 
 REFRESH_CHOICES = {"Off": None, "10 s": 10, "30 s": 30, "1 min": 60, "5 min": 300}
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 
 from factories import write_csv
 from labelline.store import EventStore
@@ -31,3 +32,27 @@ def csv_file(tmp_path: Path) -> Callable[..., Path]:
 
     return make
 
+
+
+@pytest.fixture(autouse=True)
+def served_navigation() -> Iterator[Callable[[], None]]:
+    """Every run goes through app.py, as on a server once app.py has called st.navigation.
+
+    AppTest re-detects the pages/ folder before each run and so runs a page file by itself
+    (Streamlit's legacy multipage mode) from the second run on, skipping the frame under test.
+    A server does that at most on its first run; test_a_deep_link_before_the_frame_ran covers it.
+    """
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    def legacy_mode() -> None:  # for the test of a fresh server
+        PagesManager.__init__ = original  # type: ignore[method-assign]
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield legacy_mode
+    finally:
+        PagesManager.__init__ = original  # type: ignore[method-assign]

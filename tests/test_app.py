@@ -34,7 +34,9 @@ def small_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
 
 
 def app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["unrelated"] = "x"  # AppTest reads the real secrets file unless given some: demo mode here
+    return at
 
 
 def test_overview_tiles_and_charts(small_store: EventStore) -> None:

@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from labelline.console import err, out, print_json
+from labelline.console import ProgressBar, err, out, print_json, scenario_or_exit
 from labelline.sim.report import HEADLINE as SIM_HEADLINE
 from labelline.sim.report import bottleneck_words, figure_rows, interval_text
 from labelline.ingest.detect import FORMATS
@@ -88,7 +88,7 @@ def ingest(
         annotator_map=mapping, mturk_fee_pct=mturk_fee_pct, prodigy_break_s=prodigy_break_s,
     )
     event_store = _store(store)
-    with _ProgressBar(enabled=err.is_terminal) as on_progress:
+    with _IngestBar(enabled=err.is_terminal) as on_progress:
         summary = ingest_paths(paths, event_store, fmt=format, options=options, progress=on_progress)
     if not summary.files:
         err.print("labelline ingest: no files found in " + ", ".join(map(str, paths)))
@@ -253,7 +253,7 @@ def scorecards(
     out.print(f"{len(frame):,} annotators written to {out_path}", markup=False)
 
 
-class _ProgressBar:
+class _IngestBar:
     """A transient bar per file, drawn only on a terminal (never into --json output)."""
 
     def __init__(self, enabled: bool) -> None:
@@ -517,34 +517,6 @@ def _print_simulation(result: Any, replications: int, seed: int) -> None:
     out.print(_bottleneck_words(result.bottleneck), markup=False)
 
 
-class _ReplicationBar:
-    """A transient bar over the replications, drawn only on a terminal (never into --json output)."""
-
-    def __init__(self, enabled: bool, name: str) -> None:
-        self.enabled = enabled
-        self.name = name
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
-
-    def __enter__(self):  # noqa: ANN204 - returns the callback or None
-        if not self.enabled:
-            return None
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            TimeElapsedColumn(), console=err, transient=True)
-        self.bar.start()
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        assert self.bar is not None
-        if self.task is None:
-            self.task = self.bar.add_task(f"simulating {self.name}", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _write_simulated_events(tables: list[Any], event_store: EventStore, name: str, seed: int) -> dict[str, Any]:
     """Each replication's events through the normal ingest path; what landed, per the ingest summaries."""
     from labelline.sim.to_store import write_simulated_events
@@ -558,14 +530,8 @@ def _write_simulated_events(tables: list[Any], event_store: EventStore, name: st
 def _demo_live(event_store: EventStore, scenario_file: Path | None, speedup: float, interval_s: float,
                duration_s: float | None) -> None:
     from labelline.sim.live import stream_to_store
-    from labelline.sim.scenario import ScenarioError, load_scenario
-
-    path = scenario_file or Path(__file__).resolve().parents[2] / "data" / "scenarios" / "baseline.toml"
-    try:
-        scenario = load_scenario(path)
-    except ScenarioError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+    scenario = scenario_or_exit(scenario_file or Path(__file__).resolve().parents[2] / "data" / "scenarios"
+                                / "baseline.toml")
     err.print(f"streaming {scenario.name} into {event_store.root} at {speedup:g}x "
               f"(a commit every {interval_s:g} s); Ctrl-C stops", markup=False)
 
@@ -655,15 +621,9 @@ def simulate(
 ) -> None:
     """Simulate a scenario: throughput, cycle time, WIP, cost and accuracy with 95 % intervals, and the bottleneck."""
     from labelline.sim.runs import simulate as run_simulation
-    from labelline.sim.scenario import ScenarioError, load_scenario
 
-    try:
-        scenario = load_scenario(scenario_file)
-    except ScenarioError as exc:
-        for line in str(exc).splitlines():
-            err.print(line, markup=False)
-        raise typer.Exit(2) from None
-    with _ReplicationBar(enabled=err.is_terminal, name=scenario.name) as on_progress:
+    scenario = scenario_or_exit(scenario_file)
+    with ProgressBar(f"simulating {scenario.name}") as on_progress:
         try:
             result = run_simulation(scenario, replications=reps, seed=seed, processes=processes,
                                     keep_events=write_store is not None, progress=on_progress, cluster=cluster)

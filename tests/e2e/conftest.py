@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -65,13 +66,14 @@ def demo_store(tmp_path_factory) -> Path:
     return store.root
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_store: Path) -> Iterator[str]:
+@contextmanager
+def serve(store: Path, secrets: Path) -> Iterator[str]:
+    """A Streamlit server for app.py on a free port of 127.0.0.1, reading only the given secrets file."""
     port = _free_port()
-    env = {**os.environ, "LABELLINE_STORE": str(demo_store)}
+    env = {**os.environ, "LABELLINE_STORE": str(store)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port)],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--secrets.files", str(secrets)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -94,6 +96,50 @@ def app_url(demo_store: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_store: Path, tmp_path_factory) -> Iterator[str]:
+    """The dashboard in single-user demo mode: a secrets file without accounts (a developer's own is not read)."""
+    secrets = tmp_path_factory.mktemp("demo-secrets") / "secrets.toml"
+    secrets.write_text("# no accounts: single-user demo mode\n")
+    with serve(demo_store, secrets) as url:
+        yield url
+
+
+# Accounts of the signed-in server: one per role, all with this password.
+PASSWORD = "e2e password 42"
+
+
+@pytest.fixture(scope="session")
+def accounts_store(tmp_path_factory) -> Path:
+    """A small store of its own: the signed-in tests upload into it."""
+    from labelline.demo import generate_demo_events
+    from labelline.ingest.pipeline import ingest_paths
+    from labelline.store import EventStore
+
+    tmp = tmp_path_factory.mktemp("e2e-accounts")
+    pq.write_table(generate_demo_events(seed=5, days=7), tmp / "demo.parquet")
+    store = EventStore(tmp / "store")
+    ingest_paths([tmp / "demo.parquet"], store)
+    return store.root
+
+
+@pytest.fixture(scope="session")
+def accounts_url(accounts_store: Path, tmp_path_factory) -> Iterator[str]:
+    """The dashboard with local accounts (admin, ops, viewer) in a secrets file, as .streamlit/secrets.toml.example."""
+    from streamlit_authenticator.utilities.hasher import Hasher
+
+    hashed = Hasher.hash(PASSWORD)
+    lines = ['pseudonym_key = "' + "p" * 64 + '"', "", "[cookie]", 'name = "labelline_e2e"',
+             'key = "' + "c" * 40 + '"', "expiry_days = 1", ""]
+    for role in ("admin", "ops", "viewer"):
+        lines += [f"[credentials.usernames.{role}]", f'name = "{role.title()} User"', f'email = "{role}@example.com"',
+                  f'password = "{hashed}"', f'roles = ["{role}"]', ""]
+    secrets = tmp_path_factory.mktemp("accounts-secrets") / "secrets.toml"
+    secrets.write_text("\n".join(lines))
+    with serve(accounts_store, secrets) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -20,3 +20,6 @@ plan_app = typer.Typer(
 compare_commands: dict[str, Callable[..., Any]] = {}  # top-level commands, name -> function
 
 # One import per command module (each registers itself).
+from labelline.plan import cli_compare  # noqa: E402,F401
+from labelline.plan import cli_economics  # noqa: E402,F401
+from labelline.plan import cli_staffing  # noqa: E402,F401

@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import tomli_w
 from scipy import stats
 
 from labelline.kpis.filters import KpiFilter
 from labelline.kpis.headline import headline
 from labelline.kpis.session import KpiSession
-from labelline.sim.model import _shift_hours
-from labelline.sim.scenario import Scenario, Shift
+from labelline.sim.model import shift_hours
+from labelline.sim.scenario import Scenario, Shift, scenario_toml
 
 __all__ = ["Calibration", "calibrate", "scenario_toml", "backtest", "MARKETPLACES"]
 
@@ -168,7 +167,7 @@ def calibrate(s: KpiSession, flt: KpiFilter | None = None, name: str = "calibrat
     observed_wait = None
     if len(waits) >= 20:
         shift = Shift.model_validate(lead["shift"]) if "shift" in lead else None
-        working = [_shift_hours(shift, q, st) for q, st in zip(waits["queued_h"], waits["started_h"], strict=True)]
+        working = [shift_hours(shift, q, st) for q, st in zip(waits["queued_h"], waits["started_h"], strict=True)]
         observed_wait = (float(np.mean(waits["started_h"] - waits["queued_h"])), float(np.mean(working)))
     if shape["overlap_items"]:
         label["overlap"] = int(shape["overlap_k"])
@@ -228,10 +227,6 @@ def _with_pickup_delay(scenario: Scenario, observed_wait: tuple[float, float], r
     label = scenario.stages.label.model_copy(update={"pickup_delay_h": delay})
     return scenario.model_copy(update={"stages": scenario.stages.model_copy(update={"label": label})})
 
-
-def scenario_toml(scenario: Scenario) -> str:
-    """The scenario as a TOML file (None fields left out, so defaults apply on reading)."""
-    return tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True))
 
 
 def backtest(s: KpiSession, calibration: Calibration, flt: KpiFilter | None = None, replications: int = 5,

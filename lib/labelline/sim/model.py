@@ -2,10 +2,12 @@
 
 Each item is a SimPy process that walks the stages of the scenario: optional model
 pre-labeling, k independent labels, review of a sampled share with rework on rejection,
-adjudication when labels disagree, QA on a share. Workers are tokens in a FIFO pool per
-pool (so each event names the worker who did it); an unlimited pool has no queue. Quality is
+adjudication when labels disagree, QA on a share. Workers are tokens in a pool per pool
+(so each event names the worker who did it), waited for first come first served, or highest
+task-type priority first when priorities differ; an unlimited pool has no queue. Quality is
 simulated: a label is right with the worker's accuracy, review catches a wrong one with its
-catch rate, the final label is the majority or the adjudicator's.
+catch rate, the final label is the majority or the adjudicator's. A label rejected often
+enough is escalated to an expert pool; new hires work slower while they ramp up.
 
 The run writes the product's event log (so every KPI works on simulated data) and one
 record per item for the summary. Randomness comes from named streams seeded by (seed,
@@ -15,6 +17,7 @@ replication, stream name): the same stream feeds the same decision in every scen
 
 from __future__ import annotations
 
+import heapq
 import math
 import zlib
 from bisect import bisect_right
@@ -29,7 +32,7 @@ import simpy
 from labelline.schema import EVENT_COLUMNS, EVENT_SCHEMA
 from labelline.sim.scenario import Handling, Pool, Scenario, Shift
 
-__all__ = ["Replication", "run_replication", "SIM_EPOCH"]
+__all__ = ["Replication", "run_replication", "shift_hours", "SIM_EPOCH"]
 
 # Simulated hour 0 is a Monday 00:00 UTC, so shifts and weekends fall on real weekdays.
 SIM_EPOCH = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -121,7 +124,7 @@ def _after_working_hours(shift: Shift | None, t_h: float, hours: float) -> float
         t = _on_shift_from(shift, day_end + 1e-9)
 
 
-def _shift_hours(shift: Shift | None, start_h: float, end_h: float) -> float:
+def shift_hours(shift: Shift | None, start_h: float, end_h: float) -> float:
     """Working hours of one worker on this shift between two times."""
     if shift is None:
         return max(end_h - start_h, 0.0)
@@ -164,7 +167,8 @@ class Workers:
                 return worker
         return None
 
-    def wait(self, exclude: set[str] | None) -> simpy.Event:
+    def wait(self, exclude: set[str] | None, priority: int = 0) -> simpy.Event:
+        """An event that fires with a worker; `priority` is ignored here (see PriorityWorkers)."""
         event = simpy.Event(self.env)
         self.waiting.append((event, exclude))
         return event
@@ -178,6 +182,45 @@ class Workers:
                 del waiting[i]
                 event.succeed(worker)
                 return
+        self.free.append(worker)
+
+
+class PriorityWorkers(Workers):
+    """Workers whose waiting units are served highest priority first, first come first served within one.
+
+    A heap keyed by (-priority, order of joining the queue): used only when a scenario's task
+    types have different priorities, since the plain FIFO deque is faster and, with equal
+    priorities, serves the units in the same order.
+    """
+
+    __slots__ = ("_joined",)
+
+    def __init__(self, env: simpy.Environment, names: list[str]) -> None:
+        super().__init__(env, names)
+        self.waiting: list[tuple[int, int, simpy.Event, set[str] | None]] = []  # a heap
+        self._joined = 0
+
+    def wait(self, exclude: set[str] | None, priority: int = 0) -> simpy.Event:
+        event = simpy.Event(self.env)
+        self._joined += 1
+        heapq.heappush(self.waiting, (-priority, self._joined, event, exclude))
+        return event
+
+    def give_back(self, worker: str) -> None:
+        # The first unit in (priority, joining) order that accepts the worker gets them; the
+        # ones that refuse (the worker already labeled the item) keep their places.
+        waiting = self.waiting
+        refused = []
+        while waiting:
+            entry = heapq.heappop(waiting)
+            if entry[3] is None or worker not in entry[3]:
+                for other in refused:
+                    heapq.heappush(waiting, other)
+                entry[2].succeed(worker)
+                return
+            refused.append(entry)
+        for other in refused:
+            heapq.heappush(waiting, other)
         self.free.append(worker)
 
 
@@ -197,13 +240,27 @@ class PoolState:
         fee = 1 + pool.platform_fee_pct / 100
         self._price = None if pool.per_item_price is None else pool.per_item_price * fee
         self._per_second = (pool.hourly_rate or 0.0) / 3600 * fee
+        # Ramp-up: the newest `new_hires` workers (the last names) take ramp_factor(start) x their
+        # handling time until ramp_end_h; None when nobody ramps, so the common case costs one test.
+        self.new_hires: frozenset[str] | None = None
+        self.ramp_end_h = pool.ramp_up_weeks * 168.0
+        self._ramp_start = pool.ramp_up_start_factor
         if pool.unlimited:
             self.workers = None
             self.filtered = False
         else:
+            names = [f"{pool.name}-{i:03d}" for i in range(pool.headcount)]
             # Filtered so an item's k labels go to k different people (when there are k people).
-            self.workers = Workers(env, [f"{pool.name}-{i:03d}" for i in range(pool.headcount)])
+            self.workers = (PriorityWorkers if line.prioritised else Workers)(env, names)
             self.filtered = pool.headcount >= line.scenario.stages.label.overlap > 1
+            if pool.new_hires and self.ramp_end_h > 0 and pool.ramp_up_start_factor > 1:
+                self.new_hires = frozenset(names[len(names) - pool.new_hires:])
+
+    def ramp_factor(self, start_h: float) -> float:
+        """A new hire's handling-time factor at a unit's start: start factor at t=0, 1 at ramp_end_h."""
+        if start_h >= self.ramp_end_h:
+            return 1.0
+        return self._ramp_start - (self._ramp_start - 1.0) * start_h / self.ramp_end_h
 
     def sampler(self, task_type: str, stage: str) -> Sampler:
         sampler = self.samplers.get((task_type, stage))
@@ -268,6 +325,8 @@ class Replication:
 
     def __post_init__(self) -> None:
         self.streams: dict[str, Stream] = {}
+        # Priority queues only when some task type's priority differs: FIFO is then the same order, faster.
+        self.prioritised = _priorities_differ(self.scenario)
         self.pools = {p.name: PoolState(self.env, p, self) for p in self.scenario.pool}
         # One tuple per event: a single append while simulating; ids, labels, rounding and
         # columns are made in one pass when a table or the summary asks for them.
@@ -280,6 +339,7 @@ class Replication:
         st = self.scenario.stages
         self._label_pools = [self.pools[n] for n in st.label.pools]
         self._overflow = None if st.label.overflow_pool is None else self.pools[st.label.overflow_pool]
+        self._escalate = None if st.label.escalate_pool is None else self.pools[st.label.escalate_pool]
         self._review_pools = [self.pools[n] for n in st.review.pools] if st.review else []
         self._adjudicate_pools = [self.pools[n] for n in st.adjudicate.pools] if st.adjudicate else []
         self._qa_pools = [self.pools[n] for n in st.qa.pools] if st.qa else []
@@ -361,10 +421,11 @@ class Replication:
                         schema=pa.schema([EVENT_SCHEMA.field(x) for x in EVENT_COLUMNS]))
 
     # ----------------------------------------------------------------- work
-    def work(self, state: PoolState, task_type: str, stage: str, speedup: float = 1.0,
+    def work(self, state: PoolState, task_type: str, stage: str, priority: int, speedup: float = 1.0,
              queued_h: float | None = None, exclude: set[str] | None = None, claim: set[str] | None = None):
         """Queue for a worker of the pool (not one in `exclude`), wait for their shift, do the work.
 
+        `priority` is the item's task-type priority (higher waits less when priorities differ).
         Yields (worker, queued, start, end) in simulated hours.
         """
         env = self.env
@@ -379,7 +440,7 @@ class Replication:
             # The set is read when a worker frees up, so labels of the item started meanwhile count.
             worker = workers.take(exclude)
             if worker is None:
-                worker = yield workers.wait(exclude)
+                worker = yield workers.wait(exclude, priority)
                 now = env.now
         if claim is not None:
             claim.add(worker)  # at once: the item's other labels, running alongside, must not get them
@@ -389,6 +450,8 @@ class Replication:
             if start > now:
                 yield env.timeout(start - now)
         hours = state.sampler(task_type, stage).seconds() * speedup / 3600
+        if state.new_hires is not None and worker in state.new_hires:
+            hours *= state.ramp_factor(start)  # the same draw, stretched: common random numbers hold
         yield env.timeout(hours)
         end = env.now
         if workers is not None:
@@ -411,7 +474,7 @@ class Replication:
                 return state
         return min(pools, key=lambda s: s.queue_length() / (s.pool.headcount or 1))
 
-    def item(self, task_type: str, classes: int, from_backlog: bool):
+    def item(self, task_type: str, classes: int, priority: int, from_backlog: bool):
         env, st = self.env, self.scenario.stages
         self._n_items += 1
         item = self._n_items  # the id string is made when a table asks for it
@@ -426,7 +489,7 @@ class Replication:
         pre_label = None
         if st.prelabel and draw.random() < st.prelabel.share:
             state = self.pools[st.prelabel.pool]
-            worker, q, s, e = yield from self.work(state, task_type, "prelabel")
+            worker, q, s, e = yield from self.work(state, task_type, "prelabel", priority)
             pre_right = state.quality.random() < state.accuracy(task_type, "prelabel")
             pre_label = truth if pre_right else (truth + 1 + int(draw.random() * (classes - 1))) % classes
             cost = state.cost((e - s) * 3600)
@@ -438,11 +501,12 @@ class Replication:
         labelers: set[str] = set()
         if k == 1:
             # One label needs no process of its own (nor the AllOf that waits for them).
-            yield from self.label(item, task_type, classes, truth, pre_right, pre_label, answers, 0, record, labelers)
+            yield from self.label(item, task_type, classes, priority, truth, pre_right, pre_label, answers, 0, record,
+                                  labelers)
             final = answers[0]
         else:
-            procs = [env.process(self.label(item, task_type, classes, truth, pre_right, pre_label, answers, i, record,
-                                            labelers))
+            procs = [env.process(self.label(item, task_type, classes, priority, truth, pre_right, pre_label, answers, i,
+                                            record, labelers))
                      for i in range(k)]
             yield simpy.AllOf(env, procs)
             votes: dict[int, int] = {}
@@ -453,7 +517,7 @@ class Replication:
             final = next(a for a in answers if votes[a] == top)
             if top < k and st.adjudicate:
                 state = self.choose(self._adjudicate_pools)
-                worker, q, s, e = yield from self.work(state, task_type, "adjudicate")
+                worker, q, s, e = yield from self.work(state, task_type, "adjudicate", priority)
                 right = state.quality.random() < state.accuracy(task_type, "adjudicate")
                 final = truth if right else final
                 cost = state.cost((e - s) * 3600)
@@ -462,7 +526,7 @@ class Replication:
                             cost)
         if st.qa and draw.random() < st.qa.share:
             state = self.choose(self._qa_pools)
-            worker, q, s, e = yield from self.work(state, task_type, "qa")
+            worker, q, s, e = yield from self.work(state, task_type, "qa", priority)
             cost = state.cost((e - s) * 3600)
             record.cost += cost
             # QA corrects a wrong final label when it spots it (with the QA pool's accuracy).
@@ -474,7 +538,7 @@ class Replication:
         record.finished_h = env.now
         record.correct = final == truth
 
-    def label(self, item: int, task_type: str, classes: int, truth: int, pre_right: bool | None,
+    def label(self, item: int, task_type: str, classes: int, priority: int, truth: int, pre_right: bool | None,
               pre_label: int | None, answers: list[int], slot: int, record: ItemRecord, labelers: set[str]):
         st = self.scenario.stages
         lab = st.label
@@ -489,14 +553,16 @@ class Replication:
         review = st.review
         attempt = 1
         mine = ""
+        new_pool = True  # the slot's first unit at this pool: its worker must differ from the other slots'
         while True:
             first = attempt == 1
-            worker, q, s, e = yield from self.work(state, task_type, "label", speedup,
+            worker, q, s, e = yield from self.work(state, task_type, "label", priority, speedup,
                                                    available if first else None,
-                                                   labelers if first else labelers - {mine},
-                                                   labelers if first else None)
-            if first:
+                                                   labelers if new_pool else labelers - {mine},
+                                                   labelers if new_pool else None)
+            if new_pool:
                 mine = worker
+                new_pool = False
             quality = state.quality
             right = quality.random() < state.accuracy(task_type, "label")
             if anchoring is not None and quality.random() < anchoring:
@@ -513,7 +579,7 @@ class Replication:
             if review is None or self.stream("review:sample").random() >= review.share:
                 return
             rstate = self.choose(self._review_pools)
-            rworker, rq, rs, re_ = yield from self.work(rstate, task_type, "review")
+            rworker, rq, rs, re_ = yield from self.work(rstate, task_type, "review", priority)
             verdict = rstate.quality.random()
             reject = verdict < review.catch_rate if answer != truth else verdict < review.false_reject_rate
             if attempt >= review.max_attempts:
@@ -525,6 +591,10 @@ class Replication:
             if not reject:
                 return
             attempt += 1
+            if self._escalate is not None and attempt > lab.escalate_after_rejections and state is not self._escalate:
+                # Rejected escalate_after_rejections times: the experts relabel it from now on.
+                state = self._escalate
+                new_pool = True
 
     # ----------------------------------------------------------------- arrivals
     def arrivals(self):
@@ -537,7 +607,7 @@ class Replication:
 
         def start(from_backlog: bool) -> None:
             t = types[bisect_right(weights, pick.random())]
-            env.process(self.item(t.name, t.classes, from_backlog))
+            env.process(self.item(t.name, t.classes, t.priority, from_backlog))
 
         for _ in range(sc.arrivals.backlog_items):
             start(True)
@@ -582,7 +652,11 @@ class Replication:
         if state.pool.unlimited:
             return None
         lo, hi = self.window
-        return state.pool.headcount * _shift_hours(state.pool.shift, lo, hi)
+        return state.pool.headcount * shift_hours(state.pool.shift, lo, hi)
+
+
+def _priorities_differ(scenario: Scenario) -> bool:
+    return len({t.priority for t in scenario.task_type}) > 1
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int = 0, key: str | None = None) -> Replication:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy import stats
 
-from labelline.sim.model import Replication, run_replication
+from labelline.sim.model import Replication, shift_hours, run_replication
 from labelline.sim.scenario import Scenario
 
 __all__ = ["summarise", "simulate", "SimResult", "confidence_intervals"]
@@ -88,10 +88,15 @@ def summarise(rep: Replication) -> dict[str, float]:
     # Fixed fees (a vendor's monthly fee) accrue over the measured window, 30 days a month.
     fixed = sum(p.monthly_fee for p in rep.scenario.pool) * span / 720.0
     out["cost_fixed"] = fixed
-    # Total spend in the window: every priced unit of work plus the fixed fees.
-    out["cost_total"] = float(event_cost[in_window].sum()) + fixed
+    # What the event log does not carry: salaried idle time, minimum-commitment top-ups and
+    # overhead. Each is its own figure (present only when a pool uses it) so that the event
+    # costs by stage, tier and org still add up to the log's total.
+    pool_names = np.array([p.name for p in pools], dtype=object)
+    extra = _pool_costs(rep, pool_names, submitted, event_cost, out)
+    # Total spend in the window: every priced unit of work, the fixed fees and the pool-level costs.
+    out["cost_total"] = float(event_cost[in_window].sum()) + fixed + extra
     if done.any():
-        out["cost_per_accepted_label"] = float((cost[done].sum() + fixed) / done.sum())
+        out["cost_per_accepted_label"] = float((cost[done].sum() + fixed + extra) / done.sum())
         if out["final_accuracy"]:
             out["cost_per_correct_label"] = out["cost_per_accepted_label"] / out["final_accuracy"]
     arrived = float(((created >= lo) & (created < hi)).sum())
@@ -108,6 +113,48 @@ def summarise(rep: Replication) -> dict[str, float]:
                 mean_service_h = state.service_h / state.jobs
                 out[f"capacity_items_per_h.{name}"] = available / span / mean_service_h / visits
     return out
+
+
+def _pool_costs(rep: Replication, pool_names: np.ndarray, submitted: np.ndarray, event_cost: np.ndarray,
+                out: dict[str, float]) -> float:
+    """Add cost_idle.<pool>, cost_minimum_topup and cost_overhead to `out`; return their sum.
+
+    Billed per 30-day period from the window's start (the last one pro rata to its length): a
+    pool's labour cost in a period is its handling cost (the events submitted in it), or for
+    paid_for = "shift" every shift hour at hourly_rate (idle = the difference, never negative:
+    a unit finished past the shift's end is paid as handled). A minimum commitment tops the
+    labour cost up to minimum_monthly x period / 30 days; overhead_pct is charged on the labour
+    cost, not on the top-up (money paid for work not done needs no managing).
+    """
+    lo, hi = rep.window
+    edges = [lo + 720.0 * i for i in range(int((hi - lo) // 720.0) + 1)]
+    edges = edges + [hi] if edges[-1] < hi else edges
+    topup = overhead = idle_total = 0.0
+    for pool in rep.scenario.pool:
+        shift_paid = pool.paid_for == "shift"
+        if not (shift_paid or pool.minimum_monthly or pool.overhead_pct):
+            continue
+        mine = pool_names == pool.name
+        idle = labour = pool_topup = 0.0
+        for a, b in zip(edges, edges[1:]):
+            handled = float(event_cost[mine & (submitted >= a) & (submitted < b)].sum())
+            paid = handled
+            if shift_paid:
+                hour = pool.hourly_rate * (1 + pool.platform_fee_pct / 100)
+                paid = max(handled, pool.headcount * shift_hours(pool.shift, a, b) * hour)
+                idle += paid - handled
+            labour += paid
+            pool_topup += max(0.0, pool.minimum_monthly * (b - a) / 720.0 - paid)
+        if shift_paid:
+            out[f"cost_idle.{pool.name}"] = idle
+        idle_total += idle
+        topup += pool_topup
+        overhead += labour * pool.overhead_pct / 100
+    if any(p.minimum_monthly for p in rep.scenario.pool):
+        out["cost_minimum_topup"] = topup
+    if any(p.overhead_pct for p in rep.scenario.pool):
+        out["cost_overhead"] = overhead
+    return idle_total + topup + overhead
 
 
 def confidence_intervals(per_rep: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -169,9 +216,10 @@ def _one(args: tuple[Scenario, int, int, str, bool]) -> tuple[dict[str, float], 
 def simulate(scenario: Scenario, replications: int = 10, seed: int = 0, key: str | None = None,
              processes: int | None = None, keep_events: bool = False,
              progress: Callable[[int, int], None] | None = None, cluster: str | None = None,
-             cluster_timeout_s: float = 30.0) -> SimResult:
-    """Run replications (in parallel processes unless processes=1, or on the Dask cluster at
-    `cluster`) and summarise them."""
+             cluster_timeout_s: float = 30.0, executor: Executor | None = None) -> SimResult:
+    """Run replications (in parallel processes unless processes=1, on the Dask cluster at
+    `cluster`, or on an `executor` the caller keeps, e.g. the dashboard's shared process pool)
+    and summarise them."""
     key = key or scenario.name
     jobs = [(scenario, r, seed, key, keep_events) for r in range(replications)]
     results: list[tuple[dict[str, float], pa.Table | None]] = []
@@ -179,6 +227,12 @@ def simulate(scenario: Scenario, replications: int = 10, seed: int = 0, key: str
         from labelline.sim.cluster import map_on_cluster
 
         results = map_on_cluster(cluster, _one, jobs, progress, timeout_s=cluster_timeout_s)
+    elif executor is not None:
+        futures = [executor.submit(_one, job) for job in jobs]
+        for i, future in enumerate(futures):
+            results.append(future.result())
+            if progress:
+                progress(i + 1, replications)
     elif processes == 1 or replications == 1:
         for i, job in enumerate(jobs):
             results.append(_one(job))

@@ -20,7 +20,7 @@ from labelline.tomlfile import load_toml_model
 
 __all__ = [
     "Scenario", "Pool", "Shift", "Handling", "TaskType", "Arrivals", "Batch", "Stages", "LabelStage",
-    "ReviewStage", "PrelabelStage", "AdjudicateStage", "QaStage", "ScenarioError", "load_scenario",
+    "ReviewStage", "PrelabelStage", "AdjudicateStage", "QaStage", "ScenarioError", "load_scenario", "scenario_toml",
 ]
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -104,8 +104,13 @@ class Pool(_Model):
             raise ValueError("handling needs at least one task type (or '*')")
         if self.paid_for == "shift" and self.headcount is None:
             raise ValueError("paid_for = 'shift' needs a headcount (an unlimited pool has no shift to pay)")
+        if self.paid_for == "shift" and (self.hourly_rate is None or self.per_item_price is not None):
+            raise ValueError("paid_for = 'shift' needs hourly_rate and no per_item_price (salaried staff are paid "
+                             "by the hour)")
         if self.new_hires and (self.headcount is None or self.new_hires > self.headcount):
             raise ValueError("new_hires must not exceed headcount")
+        if self.new_hires and self.ramp_up_weeks == 0:
+            raise ValueError("new_hires needs ramp_up_weeks > 0 (otherwise they would never be slower)")
         return self
 
     def handling_for(self, task_type: str, stage: str | None = None) -> Handling | None:
@@ -205,6 +210,13 @@ class Scenario(_Model):
             raise ValueError("; ".join(unknown))
         if (s.label.overflow_pool is None) != (s.label.overflow_queue is None):
             raise ValueError("stages.label: set overflow_pool and overflow_queue together")
+        if s.label.escalate_pool is not None:
+            # Only review rejects labels, and attempt max_attempts is accepted as is: past that, no escalation.
+            if s.review is None:
+                raise ValueError("stages.label.escalate_pool needs a review stage (only review rejects labels)")
+            if s.label.escalate_after_rejections >= s.review.max_attempts:
+                raise ValueError("stages.label.escalate_after_rejections must be less than stages.review.max_attempts "
+                                 "(attempt max_attempts is accepted as is, so it would never escalate)")
         if self.warmup_h + self.cooldown_h >= self.horizon_h:
             raise ValueError("warmup_h + cooldown_h must leave part of the horizon to measure")
         if self.arrivals.backlog_items == 0 and self.arrivals.rate_per_h == 0 and not self.arrivals.batch:
@@ -242,3 +254,10 @@ def _stage_pools(s: Stages, with_field: bool = False) -> list[tuple[str, str]]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario; raise ScenarioError naming the file and every problem."""
     return load_toml_model(path, Scenario, ScenarioError)
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """The scenario as a TOML file (None fields left out, so defaults apply on reading)."""
+    import tomli_w
+
+    return tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True))
