@@ -132,7 +132,7 @@ with compare_tab:
                   "baseline": comparison.baseline,
                   "scenarios": {s.name: scenario_toml(s) for s in comparison.scenarios}}
         st.download_button("Download the comparison (XLSX)", xlsx_bytes(comparison.tables(), inputs),
-                           file_name="labelline-comparison.xlsx", icon=":material/download:",
+                           file_name="labelline-comparison.xlsx", icon=":material/download:", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -185,7 +185,7 @@ with breakeven_tab:
         st.dataframe(result.outline, hide_index=True, width="stretch")
         st.download_button("Download the break-even (XLSX)",
                            xlsx_bytes(result.tables(), {"sourcing": plan.model_dump(mode="json")}),
-                           file_name="labelline-breakeven.xlsx", icon=":material/download:",
+                           file_name="labelline-breakeven.xlsx", icon=":material/download:", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -248,5 +248,5 @@ with sensitivity_tab:
         st.download_button("Download the sensitivity (XLSX)",
                            xlsx_bytes(tables, {"figure": tor.figure, "swing": tor.swing, "seed": tor.seed,
                                                "replications": tor.replications}),
-                           file_name="labelline-sensitivity.xlsx", icon=":material/download:",
+                           file_name="labelline-sensitivity.xlsx", icon=":material/download:", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

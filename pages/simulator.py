@@ -96,7 +96,7 @@ if scenario is None:
 
 st.markdown(f"**{scenario.name}**: {scenario.description or 'no description'}")
 st.download_button("Download this scenario (TOML)", scenario_toml(scenario), file_name=f"{scenario.name}.toml",
-                   mime="application/toml", icon=":material/download:")
+                   mime="application/toml", icon=":material/download:", on_click="ignore")
 
 # 2. Edit ---------------------------------------------------------------------------------
 with st.expander("2. Edit the scenario", icon=":material/edit:"):

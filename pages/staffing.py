@@ -159,7 +159,7 @@ with plan_tab:
             st.caption(note)
         st.download_button("Download the staffing search (XLSX)",
                            xlsx_bytes({"candidates": table}, {"scenario": scenario.name, **result.to_dict()["targets"]}),
-                           file_name="labelline-staffing.xlsx", icon=":material/download:",
+                           file_name="labelline-staffing.xlsx", icon=":material/download:", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 with forecast_tab:

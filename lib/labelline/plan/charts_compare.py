@@ -59,7 +59,9 @@ def fig_differences(differences: pd.DataFrame, columns: int = 2) -> go.Figure:
             marker={"color": [colours[s] for s in part["scenario"]], "size": 12, "line": {"width": 2},
                     "symbol": [_VERDICT_SYMBOL.get(v, "circle-open") for v in part["verdict"]]},
             error_y={"type": "data", "symmetric": False, "array": (part["high"] - part["difference"]).fillna(0),
-                     "arrayminus": (part["difference"] - part["low"]).fillna(0), "thickness": 2, "width": 8},
+                     "arrayminus": (part["difference"] - part["low"]).fillna(0), "thickness": 2, "width": 8,
+                     # A scalar colour: plotly.js cannot take the markers' per-point colours for error bars.
+                     "color": "#495057"},
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         )
         fig.add_hline(y=0, row=row, col=col, line={"color": PALETTE[-1], "width": 1, "dash": "dash"})
