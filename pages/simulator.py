@@ -35,9 +35,12 @@ st.caption("A discrete-event model of the annotation line: queueing, shifts, var
            "review. Each replication is an independent run; figures are means with 95 % confidence intervals.")
 
 
-def _use(scenario: Scenario, origin: str) -> None:
+def _use(scenario: Scenario, origin: str | None = None) -> None:
+    """Work on this scenario; `origin` names what was loaded (an edit keeps the origin it edits,
+    so choosing the same example again does not throw the edit away)."""
     st.session_state[SCENARIO_KEY] = scenario
-    st.session_state["sim_origin"] = origin
+    if origin is not None:
+        st.session_state["sim_origin"] = origin
     st.session_state.pop(RESULT_KEY, None)
 
 
@@ -149,24 +152,75 @@ with st.expander("2. Edit the scenario", icon=":material/edit:"):
         label["pickup_delay_h"] = cols[3].number_input("Pickup delay (h)", 0.0, 1000.0, float(label["pickup_delay_h"]),
                                                        help=HELP["label.pickup_delay_h"])
         tables.stages["label"] = label
-        review = tables.stages.get("review")
-        if review:
-            review = dict(review)
-            cols = st.columns(4)
-            review["share"] = cols[0].number_input("Review share", 0.0, 1.0, float(review["share"]),
-                                                   help=HELP["review.share"])
-            review["catch_rate"] = cols[1].number_input("Catch rate", 0.0, 1.0, float(review["catch_rate"]),
-                                                        help=HELP["review.catch_rate"])
-            review["false_reject_rate"] = cols[2].number_input(
-                "False-reject rate", 0.0, 1.0, float(review["false_reject_rate"]), help=HELP["review.false_reject_rate"])
-            review["max_attempts"] = cols[3].number_input("Max attempts", 1, 9, int(review["max_attempts"]),
-                                                          help=HELP["review.max_attempts"])
-            tables.stages["review"] = review
-        st.caption("Other stage settings (pre-labeling, adjudication, QA, overflow, escalation) come from the "
-                   "scenario file; download it, edit, and upload it to change them.")
+        cols = st.columns(4)
+        overflow = cols[0].selectbox("Overflow pool", [None, *pool_names], index=([None, *pool_names].index(
+            label.get("overflow_pool")) if label.get("overflow_pool") in pool_names else 0), help=HELP["label.overflow_pool"],
+            format_func=lambda v: "none" if v is None else v)
+        queue = cols[1].number_input("Overflow past (items queued)", 1, 1_000_000, int(label.get("overflow_queue") or 50),
+                                     help=HELP["label.overflow_queue"])
+        label["overflow_pool"], label["overflow_queue"] = (overflow, int(queue)) if overflow else (None, None)
+        escalate = cols[2].selectbox("Escalate to", [None, *pool_names], index=([None, *pool_names].index(
+            label.get("escalate_pool")) if label.get("escalate_pool") in pool_names else 0),
+            help=HELP["label.escalate_pool"], format_func=lambda v: "no escalation" if v is None else v)
+        after = cols[3].number_input("Escalate after (rejections)", 1, 9, int(label.get("escalate_after_rejections") or 2),
+                                     help=HELP["label.escalate_after_rejections"])
+        label["escalate_pool"], label["escalate_after_rejections"] = escalate, int(after)
+        tables.stages["label"] = label
+
+        def _stage(name: str, title: str, defaults: dict) -> dict | None:
+            """An optional stage: a switch, then its fields (shown even when off: a form cannot redraw)."""
+            current = tables.stages.get(name)
+            on = st.checkbox(title, value=current is not None, key=f"sim_stage_{name}")
+            return {**defaults, **(current or {})} if on else None
+
+        first = pool_names[:1]
+        review = _stage("review", "Review a sample of labels (rework on rejection)",
+                        {"pools": first, "share": 1.0, "catch_rate": 0.8, "false_reject_rate": 0.02, "max_attempts": 3})
+        shown = review or {"pools": first, "share": 1.0, "catch_rate": 0.8, "false_reject_rate": 0.02, "max_attempts": 3}
+        cols = st.columns(5)
+        shown["pools"] = cols[0].multiselect("Reviewing pools", pool_names, [p for p in shown["pools"] if p in pool_names],
+                                             help=HELP["review.pools"], key="sim_review_pools")
+        shown["share"] = cols[1].number_input("Review share", 0.0, 1.0, float(shown["share"]), help=HELP["review.share"])
+        shown["catch_rate"] = cols[2].number_input("Catch rate", 0.0, 1.0, float(shown["catch_rate"]),
+                                                   help=HELP["review.catch_rate"])
+        shown["false_reject_rate"] = cols[3].number_input(
+            "False-reject rate", 0.0, 1.0, float(shown["false_reject_rate"]), help=HELP["review.false_reject_rate"])
+        shown["max_attempts"] = cols[4].number_input("Max attempts", 1, 9, int(shown["max_attempts"]),
+                                                     help=HELP["review.max_attempts"])
+        tables.stages["review"] = shown if review else None
+
+        prelabel = _stage("prelabel", "Pre-label with a model", {"pool": pool_names[0], "share": 1.0,
+                                                                  "time_saving": 0.4, "anchoring": 0.0})
+        shown = prelabel or {"pool": pool_names[0], "share": 1.0, "time_saving": 0.4, "anchoring": 0.0}
+        cols = st.columns(4)
+        shown["pool"] = cols[0].selectbox("Pre-labeling pool", pool_names, index=pool_names.index(shown["pool"])
+                                          if shown["pool"] in pool_names else 0, help=HELP["prelabel.pool"])
+        shown["share"] = cols[1].number_input("Pre-labeled share", 0.0, 1.0, float(shown["share"]),
+                                              help=HELP["prelabel.share"])
+        shown["time_saving"] = cols[2].number_input("Time saving", 0.0, 1.0, float(shown["time_saving"]),
+                                                    help=HELP["prelabel.time_saving"])
+        shown["anchoring"] = cols[3].number_input("Anchoring", 0.0, 1.0, float(shown["anchoring"]),
+                                                  help=HELP["prelabel.anchoring"])
+        tables.stages["prelabel"] = shown if prelabel else None
+
+        adjudicate = _stage("adjudicate", "Adjudicate items whose labels disagree", {"pools": first})
+        qa = _stage("qa", "QA a sample of finished items", {"pools": first, "share": 0.05})
+        cols = st.columns(3)
+        adjudicators = cols[0].multiselect("Adjudicating pools", pool_names,
+                                           [p for p in (adjudicate or {"pools": first})["pools"] if p in pool_names],
+                                           help=HELP["adjudicate.pools"], key="sim_adjudicate_pools")
+        qa_pools = cols[1].multiselect("QA pools", pool_names, [p for p in (qa or {"pools": first})["pools"]
+                                                              if p in pool_names], help=HELP["qa.pools"],
+                                       key="sim_qa_pools")
+        qa_share = cols[2].number_input("QA share", 0.0, 1.0, float((qa or {"share": 0.05})["share"]),
+                                        help=HELP["qa.share"])
+        tables.stages["adjudicate"] = {"pools": adjudicators} if adjudicate else None
+        tables.stages["qa"] = {"pools": qa_pools, "share": qa_share} if qa else None
+        st.caption("New pools appear in these lists after **Apply changes**. Shift weekdays and empirical handling "
+                   "times stay as in the scenario file (download, edit, upload).")
         if st.form_submit_button("Apply changes", icon=":material/check:"):
             try:
-                _use(from_tables(scenario, tables), "edited")
+                _use(from_tables(scenario, tables))
                 st.rerun()
             except ScenarioError as exc:
                 st.error("Not applied:\n\n" + "\n".join(f"- {line}" for line in str(exc).splitlines()),

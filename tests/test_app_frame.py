@@ -27,16 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 HASH = Hasher.hash(PASSWORD)  # bcrypt, once for the module: each hash takes a quarter of a second
 ROLES = ("admin", "manager", "finance", "ops", "viewer")
-PAGES = ("overview", "flow", "quality", "annotators", "costs", "data", "audit")
+PAGES = ("overview", "flow", "quality", "annotators", "costs", "simulator", "scenarios", "staffing", "data", "audit")
 # Who may open what, written out here rather than read from the app, so the test can disagree.
 ALLOWED = {
     "admin": set(PAGES),
     "manager": set(PAGES) - {"audit"},
     "finance": set(PAGES) - {"audit"},
     "ops": set(PAGES) - {"audit"},
-    "viewer": {"overview", "flow", "quality", "annotators"},
+    "viewer": {"overview", "flow", "quality", "annotators"},  # read-only: no money, planning or raw data
 }
-TITLES = {"overview": "Overview", "data": "Ingests & quarantine", "audit": "Audit log"}
+TITLES = {"overview": "Overview", "data": "Ingests & quarantine", "audit": "Audit log", "simulator": "Simulator",
+          "scenarios": "Scenarios", "staffing": "Staffing"}
 
 
 def accounts_secrets(**extra: Any) -> dict[str, Any]:

@@ -66,3 +66,21 @@ def test_a_bad_edit_is_refused_with_the_field_named() -> None:
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "Not applied" in errors and "warmup_h + cooldown_h must leave part of the horizon" in errors
+
+
+def test_the_form_switches_stages_and_sets_escalation() -> None:
+    at = page().run()  # baseline: review on, no QA, no escalation
+    at.checkbox(key="sim_stage_qa").check()
+    selects = {s.label: s for s in at.selectbox}
+    selects["Escalate to"].select("experts")
+    at.button[[b.label for b in at.button].index("Apply changes")].click().run()
+    assert not at.exception and not at.error
+    edited = at.session_state["sim_scenario"]
+    assert edited.stages.qa is not None and edited.stages.qa.share == pytest.approx(0.05)
+    assert edited.stages.label.escalate_pool == "experts" and edited.stages.review is not None
+    at.checkbox(key="sim_stage_review").uncheck()
+    at.button[[b.label for b in at.button].index("Apply changes")].click().run()
+    # Escalation needs a review stage to reject labels: the form says so by field, nothing changes.
+    errors = " ".join(e.value for e in at.error)
+    assert "Not applied" in errors and "escalat" in errors
+    assert at.session_state["sim_scenario"].stages.review is not None
