@@ -56,3 +56,13 @@ def served_navigation() -> Iterator[Callable[[], None]]:
         yield legacy_mode
     finally:
         PagesManager.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stop_the_dashboards_process_pool() -> Iterator[None]:
+    """AppTests of the planning pages start the dashboard's shared process pool in this process;
+    stop its workers when the session ends rather than leaving them to interpreter exit."""
+    yield
+    from labelline.ui import jobs
+
+    jobs.shutdown()

@@ -11,7 +11,10 @@ for the same run gets it at once.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import sys
+import types
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -23,15 +26,45 @@ import streamlit as st
 from labelline.sim.runs import SimResult, simulate
 from labelline.sim.scenario import Scenario
 
-__all__ = ["executor", "scenario_key", "run_simulation", "cached_result", "keep_result"]
+__all__ = ["executor", "shutdown", "scenario_key", "run_simulation", "cached_result", "keep_result"]
 
 _KEEP = 16  # results kept per server (each holds its event log: a few MB)
+_pools: list[ProcessPoolExecutor] = []  # the pools executor() made, for shutdown()
 
 
 @st.cache_resource(show_spinner=False)
 def executor() -> ProcessPoolExecutor:
-    """The server's process pool for simulations (one per server, shared by every session)."""
-    return ProcessPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))
+    """The server's process pool for simulations (one per server, shared by every session).
+
+    Workers come from a fork server, not a fork of this process: a forked worker would
+    inherit the server's open sockets and pipes and keep them open for its whole life (a
+    browser driver waiting for its pipe to close then never exits), and forking a process
+    that runs threads can copy a lock in its held state.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["labelline.sim.runs"])  # each worker starts with the simulator imported
+    workers = max(1, (os.cpu_count() or 2) - 1)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # A new worker re-runs the parent's __main__ file, and while a page runs Streamlit makes
+    # that page's script __main__: the worker would run the page. Start every worker (and the
+    # fork server) now, with a neutral __main__, so none is ever started from a page.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for future in [pool.submit(int) for _ in range(workers)]:
+            future.result()
+    finally:
+        sys.modules["__main__"] = main
+    _pools.append(pool)
+    return pool
+
+
+def shutdown() -> None:
+    """Stop the pool's workers (a test session's end; a server's pool lives as long as it does)."""
+    for pool in _pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+    _pools.clear()
+    executor.clear()
 
 
 @st.cache_resource(show_spinner=False)
