@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from labelline.charts import fig_backlog, fig_events_by, fig_events_per_day, fig_throughput
 from labelline.kpis.periods import PERIOD_CHOICES, period_filters, relative_change
-from labelline.ui import data
+from labelline.ui import data, kpis
 from labelline.ui.filters import current_filter
 from labelline.ui.navigation import require_frame
 
@@ -24,14 +24,7 @@ REFRESH_CHOICES = {"Off": None, "10 s": 10, "30 s": 30, "1 min": 60, "5 min": 30
 st.title("Overview")
 store = data.current_store()
 if not store.exists():
-    st.info(
-        f"There is no event store at `{store.root}` yet.\n\n"
-        "- Explore the demo: run `make run` (it builds the demo store), or `labelline demo`.\n"
-        "- Load your own exports: `labelline ingest FILE_OR_FOLDER` (Label Studio, Mechanical Turk, "
-        "Prodigy, or the canonical CSV/Parquet/JSONL).\n"
-        "- Or point the app at another store with `LABELLINE_STORE=/path/to/store`.",
-        icon=":material/inbox:",
-    )
+    kpis.no_store_yet(store)
     st.stop()
 
 controls = st.columns([3, 2, 3])

@@ -68,3 +68,13 @@ def test_overview_shows_deltas_against_the_previous_week(tmp_path: Path, monkeyp
     assert tiles["Throughput"].value == "1 items/day"  # 4 / 7 = 0.57, shown rounded
     assert tiles["Throughput"].proto.delta == "+100.0%"
     assert any("7 days to 2025-03-14" in h.value for h in at.subheader)
+
+
+def test_overview_without_a_store_says_how_to_get_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABELLINE_STORE", str(tmp_path / "nowhere"))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(i.value for i in at.info)
+    assert "There is no event store at" in text and "labelline ingest" in text and "make run" in text
+    assert not at.metric  # no tiles of zeros pretending to be data

@@ -39,6 +39,18 @@ def snapshot(flt: KpiFilter) -> Snapshot:
     return str(store.root), data.snapshot_key(store), data.rates_mtime(store), flt.model_dump_json()
 
 
+def no_store_yet(store: EventStore) -> None:
+    """The empty state of a missing store: what to do to get data in."""
+    st.info(
+        f"There is no event store at `{store.root}` yet, so there is nothing to measure.\n\n"
+        "- Explore the demo: run `make run` (it builds the demo store), or `labelline demo`.\n"
+        "- Load your own exports: `labelline ingest FILE_OR_FOLDER` (Label Studio, Mechanical Turk, "
+        "Prodigy, or the canonical CSV/Parquet/JSONL).\n"
+        "- Or point the app at another store with `LABELLINE_STORE=/path/to/store`.",
+        icon=":material/inbox:",
+    )
+
+
 def require_data() -> tuple[KpiFilter, Snapshot]:
     """The sidebar's filter and the cache key for a KPI page; or, with nothing to show, say what to do and stop.
 
@@ -50,14 +62,7 @@ def require_data() -> tuple[KpiFilter, Snapshot]:
 
     store = data.current_store()
     if not store.exists():
-        st.info(
-            f"There is no event store at `{store.root}` yet, so there is nothing to measure.\n\n"
-            "- Explore the demo: run `make run` (it builds the demo store), or `labelline demo`.\n"
-            "- Load your own exports: `labelline ingest FILE_OR_FOLDER` (Label Studio, Mechanical Turk, "
-            "Prodigy, or the canonical CSV/Parquet/JSONL).\n"
-            "- Or point the app at another store with `LABELLINE_STORE=/path/to/store`.",
-            icon=":material/inbox:",
-        )
+        no_store_yet(store)
         st.stop()
     if data.status(str(store.root), data.snapshot_key(store))["events"] == 0:
         st.info("The store exists but holds no events yet. Ingest an export with `labelline ingest FILE`; "
