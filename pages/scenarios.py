@@ -8,7 +8,6 @@ named only where that interval excludes zero.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ import streamlit as st
 from labelline.plan.charts_compare import fig_differences, fig_scenario_values
 from labelline.plan.compare import compare, scenario_toml
 from labelline.plan.export import xlsx_bytes
-from labelline.plan.variants import with_changes
+from labelline.plan.variants import shortened
 from labelline.sim.scenario import Scenario, ScenarioError, load_scenario
 from labelline.tomlfile import loads_toml_model
 from labelline.ui import jobs
@@ -82,11 +81,8 @@ with compare_tab:
     if run:
         scenarios = [available[label] for label in chosen]
         if quick_days:
-            hours = quick_days * 24.0
-            scenarios = [with_changes(s, horizon_h=hours, warmup_h=min(s.warmup_h, hours / 4),
-                                      cooldown_h=min(s.cooldown_h, hours / 4)) for s in scenarios]
-        text = "|".join(s.model_dump_json() for s in scenarios) + f"|{reps}|{seed}"
-        key = "compare-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+            scenarios = [shortened(s, quick_days * 24.0) for s in scenarios]
+        key = jobs.result_key("compare", *scenarios, reps, seed)
         if jobs.cached_result(key) is None:
             bar = st.progress(0.0, text="Starting…")
 
@@ -212,11 +208,8 @@ with sensitivity_tab:
     if st.button("Run sensitivity", type="primary", icon=":material/tornado:", disabled=not allowed,
                  help=None if allowed else "Your role may read results but not start simulations."):
         base = available[label]
-        hours = days * 24.0
-        base = with_changes(base, horizon_h=hours, warmup_h=min(base.warmup_h, hours / 4),
-                            cooldown_h=min(base.cooldown_h, hours / 4))
-        text = f"{base.model_dump_json()}|{figure}|{swing_pct}|{draws}"
-        key = "sensitivity-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        base = shortened(base, days * 24.0)
+        key = jobs.result_key("sensitivity", base, figure, swing_pct, draws)
         if jobs.cached_result(key) is None:
             bar = st.progress(0.0, text="Tornado…")
             tor = tornado(base, swing=swing_pct / 100, figure=figure, replications=2, executor=jobs.executor(),

@@ -8,7 +8,6 @@ collects targets and draws what the library returns.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -101,8 +100,7 @@ with plan_tab:
         except ValueError as exc:
             st.error(str(exc), icon=":material/error:")
             st.stop()
-        text = f"{scenario.model_dump_json()}|{targets}|{space}"
-        key = "staffing-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        key = jobs.result_key("staffing", scenario, targets, space)
         if jobs.cached_result(key) is None:
             with st.status("Searching…", expanded=False) as status:
                 try:

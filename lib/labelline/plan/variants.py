@@ -12,7 +12,7 @@ from typing import Any
 
 from labelline.sim.scenario import Scenario
 
-__all__ = ["with_changes", "with_headcounts", "scaled", "SCALABLE_INPUTS"]
+__all__ = ["with_changes", "with_headcounts", "scaled", "shortened", "SCALABLE_INPUTS"]
 
 # Inputs a sensitivity analysis can scale, with what "x factor" means for each.
 SCALABLE_INPUTS = {
@@ -30,6 +30,13 @@ def with_changes(scenario: Scenario, **fields: Any) -> Scenario:
     data = scenario.model_dump()
     data.update(fields)
     return Scenario.model_validate(data)
+
+
+def shortened(scenario: Scenario, horizon_h: float) -> Scenario:
+    """The first `horizon_h` hours only, for a quick answer; warm-up and cool-down each keep at
+    most a quarter of the new horizon so something is left to measure."""
+    return with_changes(scenario, horizon_h=horizon_h, warmup_h=min(scenario.warmup_h, horizon_h / 4),
+                        cooldown_h=min(scenario.cooldown_h, horizon_h / 4))
 
 
 def _rebuild(scenario: Scenario, data: dict[str, Any]) -> Scenario:

@@ -37,7 +37,7 @@ class Landed:
 def write_simulated_events(tables: list[pa.Table], store: EventStore, name: str, seed: int) -> Landed:
     """Each replication's events ingested into `store`; what landed, per the ingest summaries."""
     landed = Landed(path=str(store.root))
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    safe = _file_safe(name)
     with tempfile.TemporaryDirectory() as tmp:
         for i, table in enumerate(tables):
             path = Path(tmp) / f"sim-{safe}-seed-{seed}-replication-{i}.parquet"
@@ -56,5 +56,9 @@ def write_simulated_events(tables: list[pa.Table], store: EventStore, name: str,
 def simulated_store_path(actual_root: Path, scenario_name: str) -> Path:
     """Where the dashboard keeps a scenario's simulated log: beside the actual store, never inside
     it (the store's compaction removes files it does not know)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in scenario_name)
-    return actual_root.parent / f"{actual_root.name}-simulated" / safe
+    return actual_root.parent / f"{actual_root.name}-simulated" / _file_safe(scenario_name)
+
+
+def _file_safe(name: str) -> str:
+    """A scenario name as a file or folder name: letters, digits, '-', '_' and '.' kept."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

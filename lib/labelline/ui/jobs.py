@@ -26,7 +26,7 @@ import streamlit as st
 from labelline.sim.runs import SimResult, simulate
 from labelline.sim.scenario import Scenario
 
-__all__ = ["executor", "shutdown", "scenario_key", "run_simulation", "cached_result", "keep_result"]
+__all__ = ["executor", "shutdown", "result_key", "scenario_key", "run_simulation", "cached_result", "keep_result"]
 
 _KEEP = 16  # results kept per server (each holds its event log: a few MB)
 _pools: list[ProcessPoolExecutor] = []  # the pools executor() made, for shutdown()
@@ -72,10 +72,15 @@ def _results() -> tuple[OrderedDict[str, Any], Lock]:
     return OrderedDict(), Lock()
 
 
+def result_key(kind: str, *inputs: object, digits: int = 16) -> str:
+    """A key for a result from everything that decides it: same inputs, same key (and numbers)."""
+    text = "|".join(i.model_dump_json() if hasattr(i, "model_dump_json") else str(i) for i in inputs)
+    return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:digits]}"
+
+
 def scenario_key(scenario: Scenario, replications: int, seed: int) -> str:
     """Same scenario content, replications and seed -> same key (and the same numbers)."""
-    text = f"{scenario.model_dump_json()}|{replications}|{seed}"
-    return f"{scenario.name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    return result_key(scenario.name, scenario, replications, seed, digits=12)
 
 
 def cached_result(key: str) -> Any:
