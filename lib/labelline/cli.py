@@ -23,6 +23,9 @@ from rich.table import Table
 from labelline.console import ProgressBar, err, out, print_json, scenario_or_exit
 from labelline.sim.report import HEADLINE as SIM_HEADLINE
 from labelline.sim.report import bottleneck_words, figure_rows, interval_text
+from labelline.cli_options import (
+    FormatOption, JsonOption, OrgNameOption, ProjectNameOption, StoreOption, TaskTypeNameOption, TierNameOption,
+)
 from labelline.ingest.detect import FORMATS
 from labelline.ingest.records import ReadOptions
 from labelline.store import EventStore, default_store_path
@@ -35,13 +38,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-StoreOption = Annotated[
-    Optional[Path],
-    typer.Option("--store", help="Store folder. Default: $LABELLINE_STORE, else the embedded data/store."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (stable keys).")]
-
-
 def _store(path: Path | None) -> EventStore:
     return EventStore(path or default_store_path())
 
@@ -52,11 +48,11 @@ _print_json = print_json
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively).")],
-    format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "auto",
-    project: Annotated[Optional[str], typer.Option(help="Project name for records that name none.")] = None,
-    task_type: Annotated[Optional[str], typer.Option(help="Task type when the export cannot tell.")] = None,
-    tier: Annotated[Optional[str], typer.Option(help="Workforce tier of the file's workers.")] = None,
-    org: Annotated[Optional[str], typer.Option(help="Organisation: in_house, a vendor or a platform.")] = None,
+    format: FormatOption = "auto",
+    project: ProjectNameOption = None,
+    task_type: TaskTypeNameOption = None,
+    tier: TierNameOption = None,
+    org: OrgNameOption = None,
     annotator: Annotated[Optional[str], typer.Option(help="Prodigy: the annotator of the whole file.")] = None,
     annotator_map: Annotated[
         Optional[Path], typer.Option(help="JSON file mapping session or worker ids to annotator names.")
@@ -114,12 +110,12 @@ def ingest(
                 f"{t['unchanged']} unchanged, {t['quarantined']} quarantined"
             )
     if summary.ok:
-        _prepare_kpi_tables(event_store)
+        prepare_kpi_tables(event_store)
     if not summary.ok:
         raise typer.Exit(1)
 
 
-def _prepare_kpi_tables(event_store: EventStore) -> None:
+def prepare_kpi_tables(event_store: EventStore) -> None:
     """Build the KPI tables for the new snapshot now, so the dashboard's next refresh is fast."""
     from labelline.kpis.tables import build_kpi_tables
     from labelline.rates import RatesError
@@ -373,7 +369,7 @@ def demo(
     f = summary.files[0]
     out.print(f"demo store at {event_store.root}: {f.ingested:,} events ingested, {f.quarantined} quarantined")
     if summary.ok:
-        _prepare_kpi_tables(event_store)
+        prepare_kpi_tables(event_store)
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -645,7 +641,7 @@ def simulate(
                       f"source sim:{scenario.name}/<replication>)", markup=False)
     if landed is not None:
         if landed["events"]:
-            _prepare_kpi_tables(event_store)
+            prepare_kpi_tables(event_store)
         if landed["quarantined"]:
             raise typer.Exit(1)
 
@@ -656,6 +652,12 @@ from labelline.plan.cli import compare_commands, plan_app  # noqa: E402 - after 
 app.add_typer(plan_app, name="plan")
 for _name, _command in compare_commands.items():
     app.command(_name)(_command)
+
+# Live sources (watch, sync label-studio) live in labelline.live.cli.
+from labelline.live.cli import watch  # noqa: E402 - after app: they share its options
+
+app.command()(watch)
+
 
 
 def main() -> None:

@@ -12,6 +12,10 @@ One file is one atomic step, under the store's writer lock:
            rows are rewritten without them; one Delta commit swaps them in;
 6. record  rejected records go to the quarantine, the counts to the ingest log.
 
+With ``replace_items`` the file is the whole truth about the items it holds (a live
+sync's fresh copy of changed tasks): stored events of those items that the file no
+longer has (an annotation deleted at the source) are retired in the same commit.
+
 A crash before step 5's commit leaves the store as it was (plus unreferenced files);
 re-running the same file then does the whole work exactly once, because ids are
 deterministic and step 4 skips what is already there.
@@ -41,7 +45,7 @@ from labelline.ingest.summary import FileSummary, IngestSummary, Progress
 from labelline.sql import run, sql_text
 from labelline.store import EventStore
 
-__all__ = ["FileSummary", "IngestSummary", "Progress", "ingest_file", "ingest_paths"]
+__all__ = ["FileSummary", "IngestSummary", "Progress", "ingest_file", "file_fingerprint", "ingest_paths", "new_ingest_id"]
 
 WORK_MEMORY = "600MB"  # DuckDB spills past this: peak RSS stays under ~1 GB on any file size
 
@@ -73,11 +77,11 @@ def ingest_paths(
     return summary
 
 
-def _new_ingest_id() -> str:
+def new_ingest_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:10]
 
 
-def _fingerprint(path: Path) -> str:
+def file_fingerprint(path: Path) -> str:
     """SHA-256 of size, first and last MiB: identifies a file without reading GBs."""
     h = hashlib.sha256()
     size = path.stat().st_size
@@ -96,12 +100,17 @@ def ingest_file(
     fmt: str = "auto",
     options: ReadOptions | None = None,
     progress: Progress | None = None,
+    replace_items: bool = False,
 ) -> FileSummary:
-    """Ingest one file atomically. Never raises for bad content; see FileSummary.problems."""
+    """Ingest one file atomically. Never raises for bad content; see FileSummary.problems.
+
+    ``replace_items``: the file holds everything its items now have; events of those
+    items that it lacks are retired (see the module's docstring).
+    """
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     path = Path(path)
-    ingest_id = _new_ingest_id()
+    ingest_id = new_ingest_id()
     summary = FileSummary(path=str(path), format=fmt, detected="", ingest_id=ingest_id)
     if not path.is_file():
         summary.problems.append(f"{path}: no such file")
@@ -135,9 +144,9 @@ def ingest_file(
         run_sql(con, sql_text("ingest/clean_text_macro"))
         with store.tables.writer():
             store.tables.ensure()
-            _run(con, store, ctx, found, summary, progress)
+            _run(con, store, ctx, found, summary, progress, replace_items)
             summary.notes.extend(n for n in ctx.notes if n not in summary.notes)
-            log_ingest(con, store, summary, started_at, _fingerprint(path))
+            log_ingest(con, store, summary, started_at, file_fingerprint(path))
     finally:
         con.close()
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -152,12 +161,13 @@ def _run(
     found: Detection,
     summary: FileSummary,
     progress: Progress | None,
+    replace_items: bool = False,
 ) -> None:
     now = datetime.now(timezone.utc)
     create_rejected(con)
     if found.format == "unknown":
         reject(con, [Rejected(None, "whole file", None, found.description, head_text(ctx.path))])
-    elif found.format == events_adapter.name and found.variant in ("csv", "parquet"):
+    elif found.format == events_adapter.name and found.variant in ("csv", "parquet") and not replace_items:
         staging = stage_sql(con, ctx, found.variant)
         if staging is not None:
             with polling(con, ctx, progress):
@@ -185,6 +195,12 @@ def _run(
     summary.ingested = counts.get("new", 0)
     summary.updated = counts.get("updated", 0)
     summary.unchanged = counts.get("unchanged", 0)
+    if replace_items and snap.files:
+        run_sql(con, f"CREATE TEMP TABLE stale_ids AS {sql_text('ingest/stale_in_scope')}",
+                {"files": list(snap.files)})
+        summary.retired = run_sql(con, "SELECT count(*) FROM stale_ids")[0][0]
+        if summary.retired:
+            summary.notes.append(f"{summary.retired} stored events retired: the source no longer has them")
 
     added, removed = write_events(con, store, summary.ingest_id, now)
     summary.events_version = store.tables.commit_files(

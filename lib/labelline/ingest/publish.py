@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from labelline.ingest.adapters import ADAPTERS
-from labelline.ingest.checks import run_sql, validate_params
+from labelline.ingest.checks import has_table, run_sql, validate_params
 from labelline.ingest.detect import Detection
 from labelline.ingest.privacy import Pseudonymiser
 from labelline.ingest.records import ReadContext
@@ -150,9 +150,11 @@ def write_events(
         for f in (sorted(out_dir.glob("*.parquet")) if out_dir.exists() else [])
     ]
     removed: list[str] = []
-    if run_sql(con, "SELECT count(*) FROM diff WHERE status = 'updated'")[0][0]:
-        run_sql(con, "CREATE TEMP TABLE replaced_ids AS SELECT checked.event_id FROM checked "
-                  "JOIN diff USING (_seq) WHERE diff.status = 'updated'")
+    # Replaced: old versions of updated events, and stale ones (ingest_file's replace_items).
+    stale = "UNION ALL SELECT event_id FROM stale_ids" if has_table(con, "stale_ids") else ""
+    run_sql(con, "CREATE TEMP TABLE replaced_ids AS SELECT checked.event_id FROM checked "
+                 f"JOIN diff USING (_seq) WHERE diff.status = 'updated' {stale}")
+    if run_sql(con, "SELECT count(*) FROM replaced_ids")[0][0]:
         removed, rewritten = retire_replaced(con, store, out_dir, store.tables.files("events").files)
         added += rewritten
     return added, removed

@@ -25,6 +25,7 @@ class FileSummary:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    retired: int = 0  # stored events the source no longer has (replace_items); not records of this file
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     ingest_id: str = ""
@@ -56,6 +57,7 @@ class IngestSummary:
             "updated": self.total("updated"),
             "unchanged": self.total("unchanged"),
             "quarantined": self.total("quarantined"),
+            "retired": self.total("retired"),
             "format": formats[0] if len(formats) == 1 else ",".join(formats) or None,
             "files": [asdict(f) for f in self.files],
         }
