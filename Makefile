@@ -38,7 +38,7 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e and not slow"
+	$(BIN)/python -m pytest -m "not e2e and not slow and not live"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

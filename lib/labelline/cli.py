@@ -654,9 +654,10 @@ for _name, _command in compare_commands.items():
     app.command(_name)(_command)
 
 # Live sources (watch, sync label-studio) live in labelline.live.cli.
-from labelline.live.cli import watch  # noqa: E402 - after app: they share its options
+from labelline.live.cli import sync_app, watch  # noqa: E402 - after app: they share its options
 
 app.command()(watch)
+app.add_typer(sync_app, name="sync")
 
 
 

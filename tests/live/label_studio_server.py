@@ -7,7 +7,8 @@ database as a template, so that a fresh server starts in ~3 s instead of ~35 s o
 
 A server binds 127.0.0.1 on a free port, keeps its data in a fresh directory, never calls out
 (telemetry, Sentry and the PyPI version check are off) and runs in its own process group, which
-`stop()` ends (TERM, then KILL), also at interpreter exit as a safety net.
+`stop()` ends (TERM, then KILL), also at interpreter exit as a safety net; on Linux the kernel
+kills it too should the test process die without cleaning up (PR_SET_PDEATHSIG).
 
 Users sign up through the ordinary sign-up form, the later ones through the organization's
 invite link, so all share the one organization. Label Studio 1.23 turns legacy API tokens off
@@ -203,6 +204,16 @@ def ensure_label_studio(version: str = LABEL_STUDIO_VERSION, venv: Path | None =
 # Server process
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGKILL when the test process dies, even by
+    SIGKILL (which skips stop() and atexit)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -258,6 +269,7 @@ class LabelStudioServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, ended whole by stop()
+                preexec_fn=_die_with_parent,
             )
         atexit.register(self.stop)
         try:
@@ -287,7 +299,7 @@ class LabelStudioServer:
                 pass
             if time.monotonic() > deadline:
                 raise LabelStudioError(
-                    f"label-studio did not answer {self.url}/health within {timeout:.0f}s.\nLog tail:\n{self.log_tail()}"
+                    f"label-studio did not answer {self.url}/health within {timeout:g}s.\nLog tail:\n{self.log_tail()}"
                 )
             time.sleep(0.25)
 
@@ -513,11 +525,15 @@ class LabelStudioClient:
         self,
         task_id: int,
         choice: str | None = "Positive",
-        lead_time: float = 12.5,
+        lead_time: float = 0.5,
         was_cancelled: bool = False,
         ground_truth: bool = False,
         **fields: Any,
     ) -> dict[str, Any]:
+        """Annotate as this client's user. The server stamps created_at itself (it is read-only),
+        so keep `lead_time` below the seconds since the task was imported: labelline's ingest
+        estimates the start as created_at - lead_time and quarantines a record whose task was
+        queued after that ("queued_at: after the work started")."""
         body = {
             "result": choice_result(choice) if choice else [],
             "lead_time": lead_time,
@@ -527,7 +543,7 @@ class LabelStudioClient:
         }
         return self.post(f"/api/tasks/{task_id}/annotations/", json=body).json()
 
-    def skip(self, task_id: int, lead_time: float = 3.0) -> dict[str, Any]:
+    def skip(self, task_id: int, lead_time: float = 0.2) -> dict[str, Any]:
         """A skipped task: a cancelled annotation (was_cancelled=true) with an empty result."""
         return self.annotate(task_id, choice=None, lead_time=lead_time, was_cancelled=True)
 
@@ -550,7 +566,7 @@ class LabelStudioClient:
     def annotation(self, annotation_id: int) -> dict[str, Any]:
         return self.get(f"/api/annotations/{annotation_id}/").json()
 
-    def create_draft(self, task_id: int, choice: str = "Neutral", lead_time: float = 4.0) -> dict[str, Any]:
+    def create_draft(self, task_id: int, choice: str = "Neutral", lead_time: float = 0.5) -> dict[str, Any]:
         return self.post(f"/api/tasks/{task_id}/drafts", json={"result": choice_result(choice), "lead_time": lead_time}).json()
 
     # auth

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.live
 
 def test_a_real_server_gives_back_what_two_users_annotated(label_studio: LabelStudio) -> None:
     assert requests.get(f"{label_studio.url}/health", timeout=10).json() == {"status": "UP"}
-    assert requests.get(f"{label_studio.url}/version", timeout=10).json()["release"] == LABEL_STUDIO_VERSION
+    assert requests.get(f"{label_studio.url}/api/version", timeout=10).json()["release"] == LABEL_STUDIO_VERSION
 
     owner, annotator = label_studio.client(OWNER), label_studio.client(ANNOTATOR)
     me, other = owner.whoami(), annotator.whoami()
@@ -51,3 +51,15 @@ def test_a_real_server_gives_back_what_two_users_annotated(label_studio: LabelSt
     annotator.reset_token()
     assert requests.get(f"{label_studio.url}/api/projects", headers={"Authorization": f"Token {old}"}, timeout=10).status_code == 401
     assert annotator.get("/api/projects").json()["count"] >= 1
+
+
+def test_personal_access_tokens_work_until_revoked(label_studio: LabelStudio) -> None:
+    user = label_studio.users[ANNOTATOR]
+    pat = label_studio.personal_access_token(user)
+    access = label_studio.access_token(pat)
+    bearer = {"Authorization": f"Bearer {access}"}
+    assert requests.get(f"{label_studio.url}/api/projects", headers=bearer, timeout=10).status_code == 200
+
+    label_studio.revoke_personal_access_tokens(user)
+    refused = requests.post(f"{label_studio.url}/api/token/refresh/", json={"refresh": pat}, timeout=10)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Token is blacklisted")

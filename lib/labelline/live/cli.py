@@ -7,22 +7,25 @@ the dashboard's next refresh is quick, and stops cleanly on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
+import time
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from labelline.cli_options import (
-    FormatOption, OrgNameOption, ProjectNameOption, StoreOption, TaskTypeNameOption, TierNameOption,
+    FormatOption, JsonOption, OrgNameOption, ProjectNameOption, StoreOption, TaskTypeNameOption, TierNameOption,
 )
-from labelline.console import err, out
+from labelline.console import err, out, print_json
 from labelline.ingest.detect import FORMATS
 from labelline.ingest.records import ReadOptions
 
-__all__ = ["parse_duration_s", "sync_app", "watch"]
+__all__ = ["parse_duration_s", "sync_app", "sync_label_studio", "watch"]
 
 sync_app = typer.Typer(help="Keep the store in step with a running annotation tool.", no_args_is_help=True)
 
@@ -94,3 +97,77 @@ def watch(
         err.print(f"watching {watcher.folder} every {every_s:g} s (Ctrl-C stops)", markup=False)
     watcher.run(every_s=every_s, stop=stop_on_signals(), polls=1 if once else None, on_poll=report,
                 after_change=lambda: prepare_kpi_tables(event_store))
+
+
+@sync_app.command("label-studio")
+def sync_label_studio(
+    url: Annotated[str, typer.Option("--url", help="The Label Studio server, e.g. http://localhost:8080.")],
+    token: Annotated[str, typer.Option(
+        "--token", envvar="LABEL_STUDIO_TOKEN", show_envvar=True,
+        help="An API token (Account & Settings): a legacy token or a personal access token. Prefer the "
+             "environment variable: a command line is visible to other users of the machine.")],
+    project_ids: Annotated[Optional[list[int]], typer.Option(
+        "--project", help="A project id to sync (repeatable). Default: every project the token can see.")] = None,
+    every: Annotated[Optional[str], typer.Option(
+        "--every", help="Keep syncing at this interval (e.g. 60s); without it, sync once and stop.")] = None,
+    timeout: Annotated[str, typer.Option("--timeout", help="Give up on one request after this long.")] = "60s",
+    task_type: TaskTypeNameOption = None,
+    tier: TierNameOption = None,
+    org: OrgNameOption = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pull new and changed annotations from a running Label Studio (only what changed since the last sync)."""
+    from labelline.cli import prepare_kpi_tables
+    from labelline.live.label_studio import KIND, LabelStudioApi, SyncResult, sync_once, token_fingerprint
+    from labelline.live.state import LiveState, now_utc
+    from labelline.store import EventStore, default_store_path
+
+    every_s = parse_duration_s(every) if every else None
+    event_store = EventStore(store or default_store_path())
+    event_store.tables.ensure()
+    options = ReadOptions(task_type=task_type, tier=tier, org=org)
+    api = LabelStudioApi(url, token, timeout_s=parse_duration_s(timeout))
+    state = LiveState.open(event_store.root, KIND, api.url)
+    state.cursor["_token"] = token_fingerprint(token)
+    state.running, state.interval_s, state.pid = every_s is not None, every_s, os.getpid()
+    state.started_at = now_utc().isoformat(timespec="seconds")
+    stop = stop_on_signals()
+
+    def report(result: SyncResult) -> None:
+        if result.error:
+            err.print(f"labelline sync: {result.error}", markup=False)
+        if as_json:
+            print_json({"at": now_utc().isoformat(timespec="seconds"), "url": api.url, "error": result.error,
+                        "seconds": result.seconds,
+                        "projects": [asdict(p) for p in result.projects]})
+            return
+        for p in result.projects:
+            if p.tasks_changed or p.tasks_deleted or every_s is None:
+                out.print(f"project {p.project_id} ({p.title}): {p.tasks_changed} tasks changed, {p.tasks_deleted} "
+                          f"deleted: {p.ingested} new, {p.updated} updated, {p.unchanged} unchanged, {p.retired} "
+                          f"retired, {p.quarantined} quarantined", markup=False)
+            for line in p.problems:
+                err.print(line, markup=False)
+
+    if every_s is not None:
+        err.print(f"syncing {api.url} every {every_s:g} s (Ctrl-C stops)", markup=False)
+    try:
+        while True:
+            started = time.monotonic()
+            result = sync_once(api, event_store, state, project_ids or (), options)
+            report(result)
+            if result.changed:
+                prepare_kpi_tables(event_store)
+            if result.auth_failed:
+                raise typer.Exit(2)
+            if every_s is None:
+                if result.error:
+                    raise typer.Exit(1)
+                break
+            if stop.wait(max(every_s - (time.monotonic() - started), 0.0)):
+                break
+    finally:
+        api.close()
+        state.running = False
+        state.save(event_store.root)
