@@ -24,6 +24,7 @@ from labelline.live.label_studio import KIND, LabelStudioApi, sync_once
 from labelline.live.state import LiveState, list_states
 from labelline.store import EventStore
 from live.conftest import ANNOTATOR, OWNER
+from live.fault_proxy import Fault, FaultProxy
 from live.label_studio_server import LabelStudio, LabelStudioClient, free_port
 
 pytestmark = pytest.mark.live
@@ -157,3 +158,40 @@ def test_personal_access_token_and_the_command_line(label_studio: LabelStudio, t
     refused = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
     assert refused.returncode == 2
     assert "token was refused" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_failing_or_slow_server_leaves_nothing_half_synced(label_studio: LabelStudio, tmp_path: Path) -> None:
+    owner = label_studio.client(OWNER)
+    project = owner.create_project("Sync through faults")
+    t = _import(owner, project["id"], 5)
+    for task_id in t:
+        owner.annotate(task_id, "Positive", lead_time=0.5)
+    proxy = FaultProxy(label_studio.url)
+    store = EventStore(tmp_path / "store")
+    store.tables.ensure()
+    try:
+        api = LabelStudioApi(proxy.url, owner.user.token, timeout_s=1.0, retries=2, backoff_s=0.05, page_size=2)
+        state = LiveState.open(store.root, KIND, api.url)
+        page_two = "page=2&"
+
+        # The server fails on the second page, every time: nothing lands, the cursor stays.
+        proxy.inject(Fault(page_two, status=503))
+        result = sync_once(api, store, state, [project["id"]])
+        assert "kept failing (503 injected fault, 3 tries); will try again" in result.error
+        assert (store.snapshot().events.version, state.cursor.get(str(project["id"]))) == (0, {})
+        # It answers too slowly: the same.
+        proxy.clear()
+        proxy.inject(Fault(page_two, delay_s=3.0))
+        result = sync_once(api, store, state, [project["id"]])
+        assert "no answer within 1 s; will try again" in result.error
+        assert store.snapshot().events.version == 0
+        # It drops the connection once, then recovers: the retry carries the sync through.
+        proxy.clear()
+        proxy.inject(Fault(page_two, drop=True, times=1))
+        proxy.inject(Fault("/api/projects/", status=502, times=1))
+        result = sync_once(api, store, state, [project["id"]])
+        assert result.error is None and result.projects[0].ingested == 5
+        assert state.consecutive_errors == 0
+    finally:
+        proxy.close()
+    assert _events(store) == _events(_export_store(owner, project, tmp_path / "export"))

@@ -57,6 +57,7 @@ ID_PAGE_SIZE = 5000
 # Re-read tasks updated this long before the watermark: a write whose transaction committed
 # after our read may carry an earlier timestamp. Re-reading is harmless (unchanged is skipped).
 OVERLAP_S = 60.0
+_RETRIED_STATUSES = (429, 500, 502, 503, 504)
 _LS_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # the only form the server's date filter accepts
 
 
@@ -89,15 +90,17 @@ class LabelStudioApi:
     """A small client for the few endpoints a sync needs, with retries and clear errors."""
 
     def __init__(self, url: str, token: str, timeout_s: float = 60.0, retries: int = 4,
-                 backoff_s: float = 1.0) -> None:
+                 backoff_s: float = 1.0, page_size: int = PAGE_SIZE) -> None:
         self.url = url.rstrip("/")
+        self.page_size = page_size
+        self.retries = retries
         self._token = token
         self.timeout_s = timeout_s
         self.session = requests.Session()
         # Connection failures, timeouts and 5xx/429 answers are retried with exponential
         # backoff (1, 2, 4, 8 s); only GETs are sent, so a retry never does anything twice.
         retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff_s,
-                      status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"GET", "POST"}),
+                      status_forcelist=_RETRIED_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
                       raise_on_status=False, respect_retry_after_header=True)
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
@@ -120,12 +123,18 @@ class LabelStudioApi:
         try:
             answer = self.session.request(method, self.url + path, headers=headers, timeout=(10, self.timeout_s),
                                           **kw)
+        except requests.exceptions.ConnectionError as exc:
+            if "Read timed out" not in str(exc):
+                raise SyncError(f"{self.url}: cannot connect ({_reason(exc)}); will try again") from None
+            # Retried read timeouts end as a ConnectionError wrapping the last ReadTimeoutError.
+            raise SyncError(f"{self.url}: no answer within {self.timeout_s:g} s; will try again") from None
         except requests.exceptions.RetryError as exc:
             raise SyncError(f"{self.url}: the server kept failing ({_reason(exc)}); will try again") from None
         except requests.exceptions.Timeout:
             raise SyncError(f"{self.url}: no answer within {self.timeout_s:g} s; will try again") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise SyncError(f"{self.url}: cannot connect ({_reason(exc)}); will try again") from None
+        if answer.status_code in _RETRIED_STATUSES:
+            raise SyncError(f"{self.url}: the server kept failing ({answer.status_code} {_detail(answer)}, "
+                            f"{self.retries + 1} tries); will try again")
         if answer.status_code in (401, 403):
             raise AuthError(f"{self.url}: the token was refused ({answer.status_code} {_detail(answer)}): it is "
                             "wrong or was revoked; give a current one with --token or LABEL_STUDIO_TOKEN")
@@ -162,8 +171,9 @@ class LabelStudioApi:
             page += 1
 
     def tasks(self, project_id: int, since: datetime | None = None, newest_first: bool = False,
-              page_size: int = PAGE_SIZE, **params: Any) -> Iterator[dict[str, Any]]:
+              page_size: int | None = None, **params: Any) -> Iterator[dict[str, Any]]:
         """Tasks of a project (id order, or newest update first), all or those updated at/after ``since``."""
+        page_size = page_size or self.page_size
         query: dict[str, Any] = {}
         if since is not None:
             query["filters"] = {"conjunction": "and", "items": [{
