@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from labelline.ingest.records import ReadOptions
 from labelline.rates import RatesError, rates_for_store
-from labelline.ui import data, identity
+from labelline.ui import data, identity, live
 from labelline.ui.navigation import require_frame
 
 require_frame()  # drawn only inside app.py's frame (sign-in, sidebar)
@@ -80,6 +80,49 @@ if not store.exists():
             f"{upload_hint}.", icon=":material/inbox:")
     st.stop()
 key = data.snapshot_key(store)
+
+# --- live sources ----------------------------------------------------------------------------
+@st.fragment(run_every=10)
+def live_sources() -> None:
+    st.subheader("Live sources")
+    frame = live.live_sources(store)
+    if frame.empty:
+        st.info("No live source feeds this store. To keep it current without exporting files, run beside the "
+                "dashboard `labelline sync label-studio --url URL --every 60s` (token in `LABEL_STUDIO_TOKEN`) "
+                "or `labelline watch FOLDER`; each appears here with its last sync, lag and errors.",
+                icon=":material/sync:")
+        return
+    failing = frame[frame["state"].isin(["failing", "stopped after an error"])]
+    for row in failing.itertuples():
+        st.error(f"{row.source} {row.target}: {row.last_error}", icon=":material/sync_problem:")
+    st.dataframe(
+        frame, hide_index=True, width="stretch",
+        column_config={
+            "source": st.column_config.TextColumn("source"),
+            "target": st.column_config.TextColumn("server or folder"),
+            "state": st.column_config.TextColumn(
+                "state", help="running; late (no successful sync for 3 intervals); failing (the last attempt "
+                              "failed, retrying); stopped (the process is not running)."),
+            "every_s": st.column_config.NumberColumn("every (s)", help="Seconds between syncs or folder checks."),
+            "last_success_at": st.column_config.DatetimeColumn("last success (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "lag_s": st.column_config.NumberColumn(
+                "lag (s)", format="%.0f", help="Seconds since the source was last read successfully: the store "
+                                               "may miss work done at the source since then."),
+            "last_change_at": st.column_config.DatetimeColumn(
+                "last change (UTC)", format="YYYY-MM-DD HH:mm:ss", help="When new or changed work last landed."),
+            "new": st.column_config.NumberColumn("new", help="Events added since the source first ran."),
+            "updated": st.column_config.NumberColumn("updated", help="Events changed at the source (edits, rework)."),
+            "retired": st.column_config.NumberColumn(
+                "retired", help="Events removed because their annotation or task was deleted at the source."),
+            "quarantined": st.column_config.NumberColumn("quarantined", help="Records that could not be ingested."),
+            "runs": st.column_config.NumberColumn("runs", help="Syncs or folder checks so far."),
+            "last_error": st.column_config.TextColumn("last error", width="large"),
+            "last_error_at": st.column_config.DatetimeColumn("error at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+
+
+live_sources()
 
 # --- what was loaded -----------------------------------------------------------------------
 st.subheader("Ingested files")

@@ -13,13 +13,11 @@ import pandas as pd
 import streamlit as st
 from labelline.charts import fig_backlog, fig_events_by, fig_events_per_day, fig_throughput
 from labelline.kpis.periods import PERIOD_CHOICES, period_filters, relative_change
-from labelline.ui import data, kpis
+from labelline.ui import data, kpis, live
 from labelline.ui.filters import current_filter
 from labelline.ui.navigation import require_frame
 
 require_frame()  # drawn only inside app.py's frame (sign-in, sidebar)
-
-REFRESH_CHOICES = {"Off": None, "10 s": 10, "30 s": 30, "1 min": 60, "5 min": 300}
 
 st.title("Overview")
 store = data.current_store()
@@ -32,11 +30,7 @@ period_choice = controls[0].segmented_control(
     "Period", list(PERIOD_CHOICES), default="Last 30 days", key="overview_period",
     help="The headline tiles cover this period, ending on the last day with data; the small figure under "
          "each tile is the change against the period of the same length just before it.")
-refresh_choice = controls[1].selectbox(
-    "Refresh every", list(REFRESH_CHOICES), index=2, key="overview_refresh",
-    help="How often this page checks the store for new events. Nothing is re-read unless an ingest or a "
-         "sync has committed since the last check.")
-refresh_s = REFRESH_CHOICES[refresh_choice]
+refresh_choice, refresh_s = live.refresh_control(controls[1], "overview_refresh")
 
 
 def _num(value: float | None, fmt: str) -> str:
