@@ -7,9 +7,11 @@ the dashboard's next refresh is quick, and stops cleanly on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from dataclasses import asdict
@@ -138,9 +140,13 @@ def sync_label_studio(
         if result.error:
             err.print(f"labelline sync: {result.error}", markup=False)
         if as_json:
-            print_json({"at": now_utc().isoformat(timespec="seconds"), "url": api.url, "error": result.error,
-                        "seconds": result.seconds,
-                        "projects": [asdict(p) for p in result.projects]})
+            doc = {"at": now_utc().isoformat(timespec="seconds"), "url": api.url, "error": result.error,
+                   "seconds": result.seconds, "projects": [asdict(p) for p in result.projects]}
+            if every_s is None:
+                print_json(doc)
+            else:  # one line per round (JSON lines), flushed so a reader sees each as it happens
+                sys.stdout.write(json.dumps(doc, default=str) + "\n")
+                sys.stdout.flush()
             return
         for p in result.projects:
             if p.tasks_changed or p.tasks_deleted or every_s is None:
