@@ -77,3 +77,18 @@ def test_a_stopped_or_late_source_is_called_so(store: EventStore) -> None:
            last_success_at=old)
     states = dict(zip(live_sources(store, now)["target"], live_sources(store, now)["state"]))
     assert states == {"http://late:8080": "late", "http://gone:8080": "stopped"}
+
+
+def test_flow_page_shows_new_events_on_its_next_refresh(store: EventStore, tmp_path: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["unrelated"] = "x"
+    at.run()
+    at.switch_page("pages/flow.py").run()
+    assert not at.exception
+    assert at.selectbox(key="flow_refresh").value == "30 s"
+    before = {m.label: m.value for m in at.metric}["Throughput (items/day)"]
+    more = [event(n, item_id=f"new-{n}") for n in range(40, 46)]
+    ingest_paths([write_csv(tmp_path / "more.csv", more)], store)
+    at.run()  # what the fragment's timer does: the same script, the store's newest snapshot
+    after = {m.label: m.value for m in at.metric}["Throughput (items/day)"]
+    assert float(after) == float(before) + 6  # one day of data: six more items finished that day
