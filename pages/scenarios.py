@@ -89,8 +89,8 @@ with compare_tab:
             def _progress(done: int, total: int) -> None:
                 bar.progress(done / total, text=f"Replication {done} of {total} (all scenarios)")
 
-            jobs.keep_result(key, compare(scenarios, replications=reps, seed=seed, progress=_progress,
-                                          executor=jobs.executor()))
+            jobs.keep_result(key, jobs.with_pool(lambda pool: compare(
+                scenarios, replications=reps, seed=seed, progress=_progress, executor=pool)))
             bar.empty()
             audit("scenario_comparison", {"scenarios": [s.name for s in scenarios], "replications": reps,
                                           "seed": seed})
@@ -212,13 +212,14 @@ with sensitivity_tab:
         key = jobs.result_key("sensitivity", base, figure, swing_pct, draws)
         if jobs.cached_result(key) is None:
             bar = st.progress(0.0, text="Tornado…")
-            tor = tornado(base, swing=swing_pct / 100, figure=figure, replications=2, executor=jobs.executor(),
-                          progress=lambda d, t: bar.progress(d / t, text=f"Tornado: run {d} of {t}"))
+            tor = jobs.with_pool(lambda pool: tornado(
+                base, swing=swing_pct / 100, figure=figure, replications=2, executor=pool,
+                progress=lambda d, t: bar.progress(d / t, text=f"Tornado: run {d} of {t}")))
             mc = None
             if draws:
-                mc = monte_carlo(base, uncertainty=swing_pct / 100, draws=draws, figure=figure,
-                                 executor=jobs.executor(),
-                                 progress=lambda d, t: bar.progress(d / t, text=f"Monte Carlo: draw {d} of {t}"))
+                mc = jobs.with_pool(lambda pool: monte_carlo(
+                    base, uncertainty=swing_pct / 100, draws=draws, figure=figure, executor=pool,
+                    progress=lambda d, t: bar.progress(d / t, text=f"Monte Carlo: draw {d} of {t}")))
             bar.empty()
             jobs.keep_result(key, (tor, mc))
             audit("sensitivity_run", {"scenario": base.name, "figure": figure, "swing_pct": swing_pct, "draws": draws})

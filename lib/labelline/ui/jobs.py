@@ -17,8 +17,9 @@ import sys
 import types
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 from threading import Lock
 
 import streamlit as st
@@ -26,13 +27,22 @@ import streamlit as st
 from labelline.sim.runs import SimResult, simulate
 from labelline.sim.scenario import Scenario
 
-__all__ = ["executor", "shutdown", "result_key", "scenario_key", "run_simulation", "cached_result", "keep_result"]
+__all__ = ["executor", "shutdown", "result_key", "scenario_key", "run_simulation", "cached_result", "keep_result",
+           "with_pool"]
+
+T = TypeVar("T")
 
 _KEEP = 16  # results kept per server (each holds its event log: a few MB)
 _pools: list[ProcessPoolExecutor] = []  # the pools executor() made, for shutdown()
 
 
-@st.cache_resource(show_spinner=False)
+def _usable(pool: ProcessPoolExecutor) -> bool:
+    # A worker that died (killed, out of memory) breaks the whole pool for good; the
+    # executor's own flag is the only way to know without submitting work.
+    return not getattr(pool, "_broken", False) and not getattr(pool, "_shutdown_thread", False)
+
+
+@st.cache_resource(show_spinner=False, validate=_usable)
 def executor() -> ProcessPoolExecutor:
     """The server's process pool for simulations (one per server, shared by every session).
 
@@ -99,6 +109,19 @@ def keep_result(key: str, result: Any) -> None:
             results.popitem(last=False)
 
 
+def with_pool(work: Callable[[Executor], T]) -> T:
+    """``work(pool)`` on the server's pool; if a worker dies under it, once more on a new pool.
+
+    Without this, one worker killed by the kernel (out of memory) would leave every later
+    simulation on the server failing with BrokenProcessPool until a restart.
+    """
+    try:
+        return work(executor())
+    except BrokenProcessPool:
+        executor.clear()
+        return work(executor())
+
+
 def run_simulation(scenario: Scenario, replications: int, seed: int,
                    progress: Callable[[int, int], None] | None = None) -> tuple[str, SimResult]:
     """Run (or fetch) a simulation with its event log; returns its key and result."""
@@ -108,7 +131,7 @@ def run_simulation(scenario: Scenario, replications: int, seed: int,
         if progress:
             progress(replications, replications)
         return key, done
-    result = simulate(scenario, replications=replications, seed=seed, key=scenario.name, keep_events=True,
-                      progress=progress, executor=executor())
+    result = with_pool(lambda pool: simulate(scenario, replications=replications, seed=seed, key=scenario.name,
+                                             keep_events=True, progress=progress, executor=pool))
     keep_result(key, result)
     return key, result
