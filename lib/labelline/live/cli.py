@@ -122,7 +122,7 @@ def sync_label_studio(
     """Pull new and changed annotations from a running Label Studio (only what changed since the last sync)."""
     from labelline.cli import prepare_kpi_tables
     from labelline.live.label_studio import KIND, LabelStudioApi, SyncResult, sync_once, token_fingerprint
-    from labelline.live.state import LiveState, now_utc
+    from labelline.live.state import LiveState, iso, now_utc
     from labelline.store import EventStore, default_store_path
 
     every_s = parse_duration_s(every) if every else None
@@ -133,14 +133,14 @@ def sync_label_studio(
     state = LiveState.open(event_store.root, KIND, api.url)
     state.cursor["_token"] = token_fingerprint(token)
     state.running, state.interval_s, state.pid = every_s is not None, every_s, os.getpid()
-    state.started_at = now_utc().isoformat(timespec="seconds")
+    state.started_at = iso(now_utc())
     stop = stop_on_signals()
 
     def report(result: SyncResult) -> None:
         if result.error:
             err.print(f"labelline sync: {result.error}", markup=False)
         if as_json:
-            doc = {"at": now_utc().isoformat(timespec="seconds"), "url": api.url, "error": result.error,
+            doc = {"at": iso(now_utc()), "url": api.url, "error": result.error,
                    "seconds": result.seconds, "projects": [asdict(p) for p in result.projects]}
             if every_s is None:
                 print_json(doc)

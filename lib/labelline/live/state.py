@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LiveState", "list_states", "now_utc", "state_path"]
+__all__ = ["LiveState", "iso", "list_states", "now_utc", "state_path"]
 
 LIVE_DIR = "live"
 
@@ -28,7 +28,8 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _iso(when: datetime | None) -> str | None:
+def iso(when: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, to the second: how every time in the state is written."""
     return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if when else None
 
 
@@ -91,11 +92,11 @@ class LiveState:
         return path
 
     def attempt(self, when: datetime | None = None) -> None:
-        self.last_attempt_at = _iso(when or now_utc())
+        self.last_attempt_at = iso(when or now_utc())
         self.runs += 1
 
     def succeeded(self, changed: bool, when: datetime | None = None) -> None:
-        stamp = _iso(when or now_utc())
+        stamp = iso(when or now_utc())
         self.last_success_at = stamp
         if changed:
             self.last_change_at = stamp
@@ -103,7 +104,7 @@ class LiveState:
 
     def failed(self, message: str, when: datetime | None = None) -> None:
         self.last_error = message
-        self.last_error_at = _iso(when or now_utc())
+        self.last_error_at = iso(when or now_utc())
         self.consecutive_errors += 1
 
     def lag_s(self, now: datetime | None = None) -> float | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from labelline.ingest.pipeline import file_fingerprint, ingest_file
 from labelline.ingest.records import ReadOptions
 from labelline.ingest.summary import FileSummary
-from labelline.live.state import LiveState, now_utc
+from labelline.live.state import LiveState, iso, now_utc
 from labelline.sql import query
 from labelline.store import EventStore
 
@@ -199,7 +199,7 @@ class FolderWatcher:
         """Poll every ``every_s`` until ``stop`` is set (or ``polls`` passes are done)."""
         stop = stop or threading.Event()
         st = self.state
-        st.running, st.interval_s, st.started_at = True, every_s, now_utc().isoformat(timespec="seconds")
+        st.running, st.interval_s, st.started_at = True, every_s, iso(now_utc())
         st.pid = os.getpid()
         st.save(self.store.root)
         done = 0
