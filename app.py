@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labelline.ui import auth, data, filters, identity, navigation
+from labelline.ui import auth, data, filters, identity, kpis, navigation
 
 st.set_page_config(page_title="Labelline", page_icon=":material/stacked_line_chart:", layout="wide")
+kpis.note_page_run()  # the cache warm-up (below) gives way while pages are drawn
 
 auth.gate()  # draws the sign-in page and stops until someone is signed in (no-op in demo mode)
 page = navigation.navigation_for(identity.current_role())
@@ -19,8 +20,8 @@ page = navigation.navigation_for(identity.current_role())
 with st.sidebar:
     auth.sidebar_account()
     store = filters.sidebar_source()
-    st.caption("Event store")
-    st.code(str(store.root), language=None)
+    # Inline code, not st.code: the code block's syntax highlighter is 1.5 MB of script to load per visit.
+    st.caption(f"Event store `{store.root}`")
     if store.exists():
         status = data.status(str(store.root), data.snapshot_key(store))
         st.caption(f"{status['events']:,} events · table version {status['version']}")
@@ -31,4 +32,10 @@ with st.sidebar:
     else:
         st.caption("No store yet.")
 
-navigation.run_in_frame(page)  # pages check the mark: none is drawn without the frame
+try:
+    navigation.run_in_frame(page)  # pages check the mark: none is drawn without the frame
+finally:
+    kpis.note_page_run()
+    # Once per server process, after the first page is drawn (so it does not compete with it): a
+    # background thread keeps what every page shows unfiltered for the real store in the shared caches.
+    kpis.start_warmup(str(data.actual_store().root))

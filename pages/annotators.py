@@ -21,6 +21,10 @@ with_skill = st.toggle(
          "It fits a model per project, so it takes several seconds the first time.",
 )
 cards = kpis.scorecards(snap, with_skill)
+sample = kpis.model_sample(snap) if with_skill else None
+if sample:
+    st.caption(f"Skill is estimated on a fixed sample of {sample[0]:,} of the {sample[1]:,} items answered twice or "
+               "more: the model takes about 10 s per million answers.")
 if cards.empty:
     st.info("Nobody worked in this range. Widen the date range or clear a filter in the sidebar.",
             icon=":material/info:")
@@ -76,10 +80,12 @@ st.dataframe(
     },
 )
 downloads = st.columns([1, 1, 4])
-downloads[0].download_button("Download CSV", kpis.scorecards_file(shown, "csv", snap), file_name="scorecards.csv",
-                             mime="text/csv", key="annotators_csv", icon=":material/download:")
+# The files are written when a button is clicked, not on every run of the page.
+downloads[0].download_button("Download CSV", kpis.scorecards_download(shown, "csv", snap),
+                             file_name="scorecards.csv", mime="text/csv", key="annotators_csv",
+                             icon=":material/download:")
 downloads[1].download_button(
-    "Download XLSX", kpis.scorecards_file(shown, "xlsx", snap), file_name="scorecards.xlsx",
+    "Download XLSX", kpis.scorecards_download(shown, "xlsx", snap), file_name="scorecards.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="annotators_xlsx",
     icon=":material/download:",
 )

@@ -18,7 +18,8 @@ top = st.columns([3, 1, 1])
 top[0].caption(f"Covers {flt.describe()} · times in UTC")
 refresh_choice, refresh_s = live.refresh_control(top[2], "flow_refresh")
 available_h = top[1].number_input(
-    "Available hours per person per day", min_value=0.5, max_value=24.0, value=8.0, step=0.5, key="flow_available_h",
+    "Available hours per person per day", min_value=0.5, max_value=24.0, value=kpis.AVAILABLE_H_PER_DAY, step=0.5,
+    key="flow_available_h",
     help="Utilisation divides measured work by this many hours for every day a person worked. The log does not "
          "record shifts, so set what your people are contracted or scheduled for.",
 )
@@ -124,8 +125,11 @@ def flow_page() -> None:
             st.plotly_chart(fig_touch_percentiles(labels.rename(columns={"value": dimension}), dimension, "label"),
                             width="stretch")
         capped = int(stage_touch["capped"].sum())
+        approx = "≈ " if k["percentiles_approximate"] else ""
         st.caption(f"Measured working time per event, each capped at {kpis.TOUCH_CAP_S:,.0f} s because tools count "
-                   f"idle time ({capped:,} events capped).")
+                   f"idle time ({approx}{capped:,} events capped)."
+                   + (" ≈: percentiles, means and the capped count read from histograms prepared at ingest, within "
+                      "1 % of the exact values." if approx else ""))
     # Waits run to hours or days while touch is seconds: the table shows hours so the numbers stay readable.
     wait = k["wait"].copy()
     for column in ("p50_s", "p90_s", "p95_s", "mean_s"):
@@ -138,7 +142,9 @@ def flow_page() -> None:
         **{c: st.column_config.NumberColumn(format="%.2f") for c in ("wait p50 (h)", "wait p90 (h)", "wait p95 (h)",
                                                                        "mean wait (h)")},
     })
-    st.caption("Wait: hours from queued to started at each stage, where the log records both.")
+    st.caption("Wait: hours from queued to started at each stage, where the log records both."
+               + (" ≈: the percentiles read from histograms prepared at ingest, within 1 % of the exact values; "
+                  "events, means and shares exact." if k["percentiles_approximate"] else ""))
 
 
 flow_page()

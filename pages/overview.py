@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import streamlit as st
 from labelline.charts import fig_backlog, fig_events_by, fig_events_per_day, fig_throughput
-from labelline.kpis.periods import PERIOD_CHOICES, period_filters, relative_change
+from labelline.kpis.periods import DEFAULT_PERIOD, PERIOD_CHOICES, period_filters, relative_change
 from labelline.ui import data, kpis, live
 from labelline.ui.filters import current_filter
 from labelline.ui.navigation import require_frame
@@ -27,7 +27,7 @@ if not store.exists():
 
 controls = st.columns([3, 2, 3])
 period_choice = controls[0].segmented_control(
-    "Period", list(PERIOD_CHOICES), default="Last 30 days", key="overview_period",
+    "Period", list(PERIOD_CHOICES), default=DEFAULT_PERIOD, key="overview_period",
     help="The headline tiles cover this period, ending on the last day with data; the small figure under "
          "each tile is the change against the period of the same length just before it.")
 refresh_choice, refresh_s = live.refresh_control(controls[1], "overview_refresh")
@@ -87,7 +87,7 @@ def live_overview() -> None:
 
     first_day = date.fromisoformat(status["first_event_at"][:10])
     last_day = date.fromisoformat(status["last_event_at"][:10])
-    period = period_filters(current_filter(), first_day, last_day, PERIOD_CHOICES[period_choice or "Last 30 days"])
+    period = period_filters(current_filter(), first_day, last_day, PERIOD_CHOICES[period_choice or DEFAULT_PERIOD])
     rates_mtime = data.rates_mtime(store)
     kpis = data.overview_kpis(str(store.root), key, rates_mtime, period.current.model_dump_json())
     before = (data.overview_kpis(str(store.root), key, rates_mtime, period.previous.model_dump_json())["headline"]

@@ -14,7 +14,7 @@ require_frame()  # drawn only inside app.py's frame (sign-in, sidebar)
 
 # The heatmap stays readable up to about this many annotators; beyond, the busiest are shown.
 MAX_HEATMAP_WORKERS = 40
-MIN_SHARED_ITEMS = 5  # pairs sharing fewer items get no kappa: a handful of items says little
+MIN_SHARED_ITEMS = kpis.MIN_SHARED_ITEMS  # pairs sharing fewer items get no kappa: a handful of items says little
 
 st.title("Quality")
 flt, snap = kpis.require_data()
@@ -107,7 +107,7 @@ else:
                f"disagreement beyond chance, blue agreement.{note}")
 
     st.markdown("**Which items does a pair disagree on?**")
-    ranked = pairs.sort_values(["cohen_kappa", "items"], ascending=[True, False], na_position="last")
+    ranked = kpis.lowest_agreement_first(pairs)
     options = list(zip(ranked["worker_a"], ranked["worker_b"], strict=True))
     by_pair = ranked.set_index(["worker_a", "worker_b"])
 
@@ -150,8 +150,11 @@ if hotspots.empty:
 else:
     st.plotly_chart(fig_confusion(hotspots, reference), width="stretch")
     top = hotspots.iloc[0]
+    sample = kpis.model_sample(snap) if reference == "aggregate" else None
     st.caption(f"The commonest mix-up: {top['share_of_reference']:.0%} of answers on items whose {reference} label "
-               f"is '{top['reference']}' said '{top['label']}'. Target guideline examples at the top rows.")
+               f"is '{top['reference']}' said '{top['label']}'. Target guideline examples at the top rows."
+               + (f" The consensus is estimated on a fixed sample of {sample[0]:,} of the {sample[1]:,} items "
+                  "answered twice or more (the model takes about 10 s per million answers)." if sample else ""))
 
 st.subheader("Drift alerts")
 alerts = q["drift"]

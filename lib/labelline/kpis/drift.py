@@ -46,7 +46,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -517,6 +516,10 @@ def _homogeneity_tests(
     dof = single.sum(axis=1) + pool - 1
     ok = (dof >= 1) & (tot_x[:, 0] > 0) & (tot_b > 0)
     stat = np.where(ok, stat, 0.0)
+    # Imported here: scipy takes seconds to import, and every page that reads a headline
+    # imports this module without ever testing a label mix.
+    from scipy import stats
+
     p = np.where(ok, stats.chi2.sf(stat, np.maximum(dof, 1)), 1.0)
     return stat, p
 

@@ -71,7 +71,8 @@ def utilisation_by_stage(s: KpiSession, flt: KpiFilter | None = None,
     """
     if available_h_per_day <= 0:
         raise ValueError("available_h_per_day must be positive")
-    return s.frame("utilisation_by_stage", flt, available_h_per_day=float(available_h_per_day))
+    name = "utilisation_by_stage_rollup" if s.use_rollups(flt) else "utilisation_by_stage"
+    return s.frame(name, flt, available_h_per_day=float(available_h_per_day))
 
 
 def scorecards_bytes(frame: pd.DataFrame, fmt: str, flt: KpiFilter | None = None) -> bytes:

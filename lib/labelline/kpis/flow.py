@@ -2,7 +2,9 @@
 
 Throughput counts items finished (see docs/kpis.md for when an item is finished);
 touch time is measured work per event; wait time is queue time before work started;
-cycle time runs from an item entering the line to its finish.
+cycle time runs from an item entering the line to its finish. On large stores each of
+these reads its rollup (``KpiSession.use_rollups``): sums and counts stay exact, touch and
+wait percentiles come from histograms within 1 % (``percentiles_approximate`` says when).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from labelline.kpis.session import DEFAULT_TOUCH_CAP_S, KpiSession
 
 __all__ = [
     "Grain", "CycleTime", "LittlesLaw", "throughput", "stage_events", "backlog", "wip", "touch_time",
-    "wait_time", "cycle_time", "cycle_breakdown", "littles_law", "utilisation",
+    "wait_time", "cycle_time", "cycle_breakdown", "littles_law", "utilisation", "percentiles_approximate",
 ]
 
 Grain = Literal["hour", "day", "week"]
@@ -48,17 +50,30 @@ def backlog(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
 
 def wip(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """Per day and stage: time-averaged events waiting or in work."""
-    return s.frame("wip", flt)
+    return s.frame("wip_rollup" if s.use_rollups(flt) else "wip", flt)
 
 
-def touch_time(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT_TOUCH_CAP_S) -> pd.DataFrame:
-    """Touch-time percentiles (seconds, capped) by stage and by task type, tier and worker."""
-    return s.frame("touch_time", flt, cap_s=float(cap_s))
+def percentiles_approximate(s: KpiSession, flt: KpiFilter | None = None) -> bool:
+    """Whether touch and wait percentiles (and touch means) for this filter come from histograms (within 1 %)."""
+    return s.use_rollups(flt)
+
+
+def touch_time(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT_TOUCH_CAP_S,
+               by_worker: bool = True) -> pd.DataFrame:
+    """Touch-time percentiles (seconds, capped) by stage and by task type, tier and (by_worker) worker.
+
+    Without the worker rows a large store answers from the histogram rollup: events exact,
+    percentiles and mean within 1 %, the capped count without the bucket that straddles the cap.
+    """
+    if not by_worker and s.use_rollups(flt):
+        return s.frame("touch_time_rollup", flt, cap_s=float(cap_s))
+    out = s.frame("touch_time", flt, cap_s=float(cap_s))
+    return out if by_worker else out[out["dimension"] != "worker"].reset_index(drop=True)
 
 
 def wait_time(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
-    """Queue-wait percentiles (seconds) by stage, where the log records queued_at."""
-    return s.frame("wait_time", flt)
+    """Queue-wait percentiles (seconds) by stage, where the log records queued_at (large stores: within 1 %)."""
+    return s.frame("wait_time_rollup" if s.use_rollups(flt) else "wait_time", flt)
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,7 @@ def cycle_time(s: KpiSession, flt: KpiFilter | None = None) -> CycleTime:
 
 def cycle_breakdown(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """Mean hours per finished item spent waiting and in work at each stage, plus untracked."""
-    return s.frame("cycle_breakdown", flt)
+    return s.frame("cycle_breakdown_rollup" if s.use_rollups(flt) else "cycle_breakdown", flt)
 
 
 @dataclass(frozen=True)
@@ -118,4 +133,5 @@ def utilisation(s: KpiSession, flt: KpiFilter | None = None, available_h_per_day
     """Busy hours over available hours by tier, each worker available that many hours per day worked."""
     if available_h_per_day <= 0:
         raise ValueError("available_h_per_day must be positive")
-    return s.frame("utilisation", flt, available_h_per_day=float(available_h_per_day))
+    name = "utilisation_rollup" if s.use_rollups(flt) else "utilisation"
+    return s.frame(name, flt, available_h_per_day=float(available_h_per_day))

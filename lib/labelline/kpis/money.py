@@ -55,7 +55,7 @@ def cost_per_correct_label(cost_per_accepted_label: float | None, accuracy: floa
 
 def cost_breakdown(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """Cost by stage, tier, org, activity and value-adding vs overhead; each dimension sums to the total."""
-    return s.frame("cost_breakdown", flt)
+    return s.frame("cost_breakdown_rollup" if s.use_rollups(flt) else "cost_breakdown", flt)
 
 
 def spend(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "day") -> pd.DataFrame:
@@ -66,7 +66,7 @@ def spend(s: KpiSession, flt: KpiFilter | None = None, grain: Grain = "day") -> 
 
 def cost_rules(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """Which rate rule (or the source's own cost) priced how many events, for how much."""
-    return s.frame("cost_rules", flt)
+    return s.frame("cost_rules_rollup" if s.use_rollups(flt) else "cost_rules", flt)
 
 
 def burn_rate(daily_spend: pd.DataFrame, days: int = 7) -> float | None:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from labelline.kpis.filters import KpiFilter
 
-__all__ = ["Period", "period_filters", "PERIOD_CHOICES", "relative_change"]
+__all__ = ["Period", "period_filters", "PERIOD_CHOICES", "DEFAULT_PERIOD", "relative_change"]
 
 # Choice shown to the user -> length in days (None: the sidebar's own range, or all data).
 PERIOD_CHOICES: dict[str, int | None] = {
@@ -22,6 +22,7 @@ PERIOD_CHOICES: dict[str, int | None] = {
     "Last 90 days": 90,
     "Sidebar range / all data": None,
 }
+DEFAULT_PERIOD = "Last 30 days"  # what the Overview shows first
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,21 @@ from labelline.kpis.session import KpiSession
 
 __all__ = [
     "review_rates", "gold_accuracy", "agreement", "pairwise_agreement", "agreement_matrix", "skill",
-    "confusion_hotspots", "drift_alerts", "with_wilson", "SEP",
+    "confusion_hotspots", "drift_alerts", "with_wilson", "model_sample", "SEP", "MAX_MODEL_ITEMS",
 ]
 
 SEP = chr(31)  # joins project and item id into one item key in the SQL
 # Dawid-Skene models a confusion matrix per worker over a fixed set of classes; beyond a
 # few dozen distinct answers they are structured (spans, boxes) and the model is meaningless.
 MAX_SKILL_CLASSES = 50
+# Dawid-Skene's EM costs about 10 s per million answers; the dashboard fits it on at most this
+# many items (a fixed pseudo-random sample: the same items every time) and says so.
+MAX_MODEL_ITEMS = 50_000
 
 
 def review_rates(s: KpiSession, flt: KpiFilter | None = None) -> pd.DataFrame:
     """First-pass acceptance, rework and rejection rates, overall and by project, tier, worker."""
-    return s.frame("review_rates", flt)
+    return s.frame("review_rates_rollup" if s.use_rollups(flt) else "review_rates", flt)
 
 
 def with_wilson(frame: pd.DataFrame, successes: str, trials: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -54,7 +57,8 @@ def with_wilson(frame: pd.DataFrame, successes: str, trials: str, confidence: fl
 
 def gold_accuracy(s: KpiSession, flt: KpiFilter | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Accuracy on gold items with a Wilson interval, overall and by project, task type, tier, worker."""
-    return with_wilson(s.frame("gold_accuracy", flt), "correct", "trials", confidence)
+    name = "gold_accuracy_rollup" if s.use_rollups(flt) else "gold_accuracy"
+    return with_wilson(s.frame(name, flt), "correct", "trials", confidence)
 
 
 def agreement(s: KpiSession, flt: KpiFilter | None = None) -> agr.AgreementSummary:
@@ -80,12 +84,32 @@ def agreement(s: KpiSession, flt: KpiFilter | None = None) -> agr.AgreementSumma
     )
 
 
-def _answers(s: KpiSession, flt: KpiFilter | None, min_answers: int = 2) -> pd.DataFrame:
-    return s.frame("first_pass_labels", flt, min_answers=min_answers).rename(columns={"item": "item_id"})
+def _answers(s: KpiSession, flt: KpiFilter | None, min_answers: int = 2,
+             max_items: int | None = None) -> pd.DataFrame:
+    if max_items is None:
+        frame = s.frame("first_pass_labels", flt, min_answers=min_answers)
+    else:
+        frame = s.frame("first_pass_labels_sample", flt, min_answers=min_answers, max_items=int(max_items))
+    return frame.rename(columns={"item": "item_id"})
+
+
+def model_sample(s: KpiSession, flt: KpiFilter | None = None,
+                 max_items: int | None = MAX_MODEL_ITEMS) -> tuple[int, int] | None:
+    """(items modelled, items with 2+ answers) when Dawid-Skene with ``max_items`` sees a sample; else None."""
+    if max_items is None:
+        return None
+    items = agreement(s, flt).items
+    return (int(max_items), items) if items > max_items else None
 
 
 def pairwise_agreement(s: KpiSession, flt: KpiFilter | None = None, min_items: int = 5) -> pd.DataFrame:
-    """Cohen's kappa and percent agreement for every pair of annotators sharing min_items items."""
+    """Cohen's kappa and percent agreement for every pair of annotators sharing min_items items.
+
+    Large stores add up the counted answer pairs prepared at ingest (kpi/pair_agreement):
+    the same numbers, in milliseconds instead of pairing millions of answers.
+    """
+    if s.use_rollups(flt):
+        return s.frame("pair_agreement", flt, min_items=int(min_items))
     return agr.pairwise_agreement(_answers(s, flt)[["item_id", "worker_id", "label"]], min_items=min_items)
 
 
@@ -112,8 +136,11 @@ class Skill:
     skipped_projects: tuple[str, ...] = ()  # structured answers: no class set to model
 
 
-def skill(s: KpiSession, flt: KpiFilter | None = None, min_answers: int = 2) -> Skill:
+def skill(s: KpiSession, flt: KpiFilter | None = None, min_answers: int = 2, max_items: int | None = None) -> Skill:
     """Dawid-Skene worker skill and aggregated labels, from items with min_answers+ answers.
+
+    ``max_items`` fits the model on at most that many of those items, the same pseudo-random
+    sample every time (:func:`model_sample` says when that happens); None fits on all.
 
     Run per project: each project has its own label set, and one model over all of them
     would spread the class priors across labels a worker never sees (skills near zero).
@@ -121,7 +148,7 @@ def skill(s: KpiSession, flt: KpiFilter | None = None, min_answers: int = 2) -> 
     Projects with more than MAX_SKILL_CLASSES distinct answers (spans, boxes, free text)
     have no fixed class set for the model and are left out (``Skill.skipped_projects``).
     """
-    answers = _answers(s, flt, min_answers)
+    answers = _answers(s, flt, min_answers, max_items)
     answers["project"] = answers["item_id"].str.split(SEP, n=1).str[0]
     item_parts, worker_parts, skipped = [], [], []
     for project, group in answers.groupby("project", sort=True):
@@ -152,13 +179,16 @@ def skill(s: KpiSession, flt: KpiFilter | None = None, min_answers: int = 2) -> 
 
 
 def confusion_hotspots(s: KpiSession, flt: KpiFilter | None = None, top: int = 10,
-                       reference: str = "gold") -> pd.DataFrame:
-    """The most frequent wrong answers: label vs gold ('gold') or vs the Dawid-Skene aggregate ('aggregate')."""
+                       reference: str = "gold", max_items: int | None = None) -> pd.DataFrame:
+    """The most frequent wrong answers: label vs gold ('gold') or vs the Dawid-Skene aggregate ('aggregate').
+
+    Against the aggregate, ``max_items`` bounds the items the model sees (as :func:`skill`).
+    """
     if reference == "gold":
         counts = s.frame("gold_confusion", flt)
         pairs = counts.loc[counts.index.repeat(counts["n"]), ["label", "reference"]]
     elif reference == "aggregate":
-        answers = _answers(s, flt)
+        answers = _answers(s, flt, max_items=max_items)
         agg = agr.dawid_skene(answers[["item_id", "worker_id", "label"]]).items
         pairs = answers.merge(agg.rename(columns={"label": "reference"})[["item_id", "reference"]], on="item_id")
         pairs = pairs[["label", "reference"]]

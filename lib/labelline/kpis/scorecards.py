@@ -30,9 +30,15 @@ SCORECARD_COLUMNS = (
 
 
 def scorecards(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAULT_TOUCH_CAP_S,
-               with_skill: bool = True, min_shared_items: int = 5) -> pd.DataFrame:
-    """One row per worker in the filter, columns SCORECARD_COLUMNS (rates are shares 0-1)."""
-    base = s.frame("scorecards", flt, cap_s=float(cap_s))
+               with_skill: bool = True, min_shared_items: int = 5, max_skill_items: int | None = None) -> pd.DataFrame:
+    """One row per worker in the filter, columns SCORECARD_COLUMNS (rates are shares 0-1).
+
+    Unfiltered, at the default cap, a large store reads the rows prepared with its KPI tables
+    (the same query, run once per snapshot). ``max_skill_items`` bounds Dawid-Skene's items
+    (labelline.kpis.quality.skill).
+    """
+    whole = (flt or KpiFilter()) == KpiFilter() and float(cap_s) == DEFAULT_TOUCH_CAP_S and s.use_rollups(flt)
+    base = s.frame("scorecards_all", flt) if whole else s.frame("scorecards", flt, cap_s=float(cap_s))
     base = with_wilson(base, "gold_right", "gold_trials").rename(
         columns={"ci_low": "gold_ci_low", "ci_high": "gold_ci_high"})
     pairs = pairwise_agreement(s, flt, min_items=min_shared_items)
@@ -52,7 +58,7 @@ def scorecards(s: KpiSession, flt: KpiFilter | None = None, cap_s: float = DEFAU
         base = base.assign(agreement_pairs=0, mean_cohen_kappa=np.nan, mean_percent_agreement=np.nan)
     base["agreement_pairs"] = base["agreement_pairs"].fillna(0).astype(int)
     if with_skill:
-        workers = skill(s, flt).workers[["worker_id", "skill"]]
+        workers = skill(s, flt, max_items=max_skill_items).workers[["worker_id", "skill"]]
         base = base.merge(workers, on="worker_id", how="left")
     else:
         base["skill"] = np.nan

@@ -16,20 +16,16 @@ import duckdb
 import pandas as pd
 
 from labelline.kpis.filters import KpiFilter
-from labelline.kpis.tables import connect_kpis
+from labelline.kpis.tables import DEFAULT_TOUCH_CAP_S, connect_kpis
 from labelline.rates import RateCard, rates_for_store
 from labelline.sql import query
 from labelline.store import EventStore
 
 __all__ = ["KpiSession", "open_kpis", "DEFAULT_TOUCH_CAP_S", "ROLLUP_MIN_EVENTS"]
 
-# Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
-# longer than any single label in the demo's or the research's data, so only idle is cut.
-DEFAULT_TOUCH_CAP_S = 3600.0
-
-
 # Below this many events every KPI reads the events themselves (exact, and fast enough);
-# above it the Overview reads the daily rollups (counts exact, percentiles within 1 %).
+# above it the KPIs that have a rollup read it (counts and money exact, percentiles within
+# 1 %, each page marks them "≈"), and unfiltered scorecards come prepared (docs/kpis.md).
 ROLLUP_MIN_EVENTS = 1_000_000
 
 

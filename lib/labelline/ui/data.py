@@ -2,7 +2,10 @@
 
 Results are cached per store folder *and* snapshot key (the tables' Delta versions), so a
 page shows new data as soon as an ingest commits, and repeated reruns cost nothing.
-Nothing per-user lives in a shared cache.
+Nothing per-user lives in a shared cache. The store's own counts (status, events per day,
+source and project, the sidebar's options) come from the snapshot's KPI tables when they
+are built (labelline.kpis.store_summary: the same numbers without a scan of every event),
+else from the store itself.
 """
 
 from __future__ import annotations
@@ -78,7 +81,10 @@ def snapshot_key(store: EventStore) -> tuple[int, int, int]:
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def status(root: str, key: tuple[int, int, int]) -> dict[str, Any]:
-    return EventStore(root).status()
+    from labelline.kpis import store_summary
+
+    store = EventStore(root)
+    return store_summary.status(store) or store.status()
 
 
 def _frame(root: str, name: str, **params: Any) -> pd.DataFrame:
@@ -88,14 +94,20 @@ def _frame(root: str, name: str, **params: Any) -> pd.DataFrame:
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def daily_events(root: str, key: tuple[int, int, int]) -> pd.DataFrame:
-    return _frame(root, "overview_daily_events")
+    from labelline.kpis import store_summary
+
+    prepared = store_summary.daily_events(EventStore(root))
+    return _frame(root, "overview_daily_events") if prepared is None else prepared
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def events_by(root: str, key: tuple[int, int, int], column: str) -> pd.DataFrame:
+    from labelline.kpis import store_summary
+
     if column not in ("source", "project"):
         raise ValueError(column)
-    return _frame(root, f"store_events_by_{column}")
+    prepared = store_summary.events_by(EventStore(root), column)
+    return _frame(root, f"store_events_by_{column}") if prepared is None else prepared
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -136,9 +148,15 @@ def rates_mtime(store: EventStore) -> float | None:
 def filter_options(root: str, key: tuple[int, int, int]) -> dict[str, Any]:
     """What the sidebar filters offer: {"project": [...], "task_type": [...], "tier": [...],
     "org": [...], "first_day": date | None, "last_day": date | None}, values most used first."""
-    con = EventStore(root).connect()
-    rows = query(con, "filter_options").fetchall()
-    first_day, last_day = query(con, "filter_date_span").fetchone()
+    from labelline.kpis import store_summary
+
+    prepared = store_summary.filter_options(EventStore(root))
+    if prepared is None:
+        con = EventStore(root).connect()
+        rows = query(con, "filter_options").fetchall()
+        first_day, last_day = query(con, "filter_date_span").fetchone()
+    else:
+        rows, (first_day, last_day) = prepared
     out: dict[str, Any] = {d: [] for d in ("project", "task_type", "tier", "org")}
     for dimension, value, _events in rows:
         out[dimension].append(value)
@@ -173,7 +191,7 @@ def ingest_uploads(uploads: list[Any], store: EventStore, fmt: str = "auto", opt
     from datetime import datetime, timezone
 
     from labelline.ingest.pipeline import ingest_paths
-    from labelline.kpis.tables import _BUILD_STEPS, build_kpi_tables
+    from labelline.kpis.tables import BUILD_STEPS, build_kpi_tables
     from labelline.rates import RatesError
 
     report = progress or (lambda fraction, text: None)
@@ -195,10 +213,10 @@ def ingest_uploads(uploads: list[Any], store: EventStore, fmt: str = "auto", opt
     report(0.7, "ingested")
     kpi_problem = None
     if summary.ok:
-        steps = iter(range(1, len(_BUILD_STEPS) + 1))
+        steps = iter(range(1, len(BUILD_STEPS) + 1))
         try:
             build_kpi_tables(store, progress=lambda step: report(
-                0.7 + 0.3 * next(steps, len(_BUILD_STEPS)) / len(_BUILD_STEPS), f"preparing KPI table {step}"))
+                0.7 + 0.3 * next(steps, len(BUILD_STEPS)) / len(BUILD_STEPS), f"preparing KPI table {step}"))
         except RatesError as exc:
             # The events are in; only the prices are blocked (the CLI says the same and goes on).
             kpi_problem = str(exc)
