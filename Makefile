@@ -32,7 +32,7 @@ demo: $(STAMP)
 	$(BIN)/labelline demo --store $(STORE) --force
 
 run: $(STAMP) $(STORE)/events/_delta_log
-	LABELLINE_STORE=$(STORE) $(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
+	LABELLINE_STORE=$(STORE) $(BIN)/labelline dashboard --port $(PORT) --address 127.0.0.1
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest

@@ -81,11 +81,15 @@ def _free_port() -> int:
 
 
 def _serve(script: Path, store: Path, port: int, warmup: bool = True) -> subprocess.Popen:
+    """The dashboard as `make run` serves it (`labelline dashboard`); a baseline page with `streamlit run`."""
     env = dict(os.environ, LABELLINE_STORE=str(store), LABELLINE_WARMUP="1" if warmup else "0")
-    proc = subprocess.Popen(
-        [str(BIN / "streamlit"), "run", str(script), "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    flags = ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if script == ROOT / "app.py":
+        cmd = [str(BIN / "labelline"), "dashboard", "--port", str(port), "--address", "127.0.0.1", *flags]
+    else:
+        cmd = [str(BIN / "streamlit"), "run", str(script), "--server.port", str(port), "--server.address",
+               "127.0.0.1", *flags]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -646,6 +646,28 @@ def simulate(
             raise typer.Exit(1)
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dashboard(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+    store: StoreOption = None,
+) -> None:
+    """Serve the dashboard (app.py) with its libraries loaded before the first visitor; more options go to
+    `streamlit run` (e.g. --server.headless true)."""
+    import os
+
+    from labelline.ui.serve import serve
+
+    app_path = Path(__file__).resolve().parents[2] / "app.py"
+    if not app_path.is_file():
+        err.print(f"labelline dashboard: {app_path} not found: run it from a checkout of Labelline")
+        raise typer.Exit(2)
+    if store is not None:
+        os.environ["LABELLINE_STORE"] = str(store)
+    serve(app_path, port, address, ctx.args)
+
+
 # Planning commands (compare, plan staffing/breakeven/sensitivity/forecast) live in labelline.plan.cli.
 from labelline.plan.cli import compare_commands, plan_app  # noqa: E402 - after app: they share its options
 
