@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from browser_support import launch_args
 from live.label_studio_server import (
     LabelStudio,
     LabelStudioServer,
@@ -38,3 +39,9 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStud
     finally:
         ls.close()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # noqa: ANN001, ANN201
+    """The soak test's browser: Debian's chromium, as in tests/e2e (one browser per session)."""
+    return launch_args(browser_type_launch_args)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import CHROMIUM, serve
 from factories import rows_of
 from labelline.store import EventStore
 from live.conftest import ANNOTATOR, OWNER
@@ -85,12 +86,16 @@ def _events_tile(page) -> int | None:  # noqa: ANN001
     return int(text.replace(",", "")) if text else None
 
 
-def test_sync_soak_while_the_dashboard_reads(label_studio: LabelStudio, tmp_path: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
-    from e2e.conftest import ARGS, CHROMIUM, serve
-
+@pytest.fixture
+def soak_browser(request: pytest.FixtureRequest):  # noqa: ANN201
+    """pytest-playwright's session browser (one event loop per session), or a skip that says why."""
+    pytest.importorskip("pytest_playwright")
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+        pytest.skip("Debian chromium is not installed (make test installs it): the soak test needs a browser")
+    return request.getfixturevalue("browser")
+
+
+def test_sync_soak_while_the_dashboard_reads(label_studio: LabelStudio, soak_browser, tmp_path: Path) -> None:  # noqa: ANN001
     owner = label_studio.client(OWNER)
     project = owner.create_project("Soak")
     tasks = _import(owner, project["id"], 400)
@@ -113,9 +118,9 @@ def test_sync_soak_while_the_dashboard_reads(label_studio: LabelStudio, tmp_path
     rss: list[float] = []
     seen_on_page: list[int] = []
     try:
-        with serve(store_dir, secrets) as url, playwright.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with serve(store_dir, secrets) as url:
+            context = soak_browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
             page.goto(url)
             page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
             box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Refresh every")
@@ -148,7 +153,7 @@ def test_sync_soak_while_the_dashboard_reads(label_studio: LabelStudio, tmp_path
                 time.sleep(0.5)
             assert _events_tile(page) == final, f"the Overview shows {_events_tile(page)}, the store holds {final}"
             assert page.locator('[data-testid="stException"]').count() == 0
-            browser.close()
+            context.close()
     finally:
         stop.set()
         sync.send_signal(signal.SIGTERM)
