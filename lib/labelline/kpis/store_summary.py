@@ -21,6 +21,7 @@ from labelline.kpis.tables import _with_macros, prepared_kpi_tables
 from labelline.rates import RatesError
 from labelline.sql import query
 from labelline.store import EventStore
+from labelline.store.store import last_ingest_of
 
 __all__ = ["open_prepared", "status", "daily_events", "events_by", "filter_options"]
 
@@ -51,15 +52,7 @@ def status(store: EventStore) -> dict[str, Any] | None:
     con = store.connect()
     snap = store.snapshot()
     quarantined, ingests = query(con, "kpi/store_log_counts").fetchone()
-    cur = query(con, "ingest_log")  # newest first
-    last = cur.fetchone()
-    last_ingest = None
-    if last is not None:
-        row = dict(zip([d[0] for d in cur.description], last, strict=True))
-        keys = ("ingest_id", "finished_at", "source_file", "format", "records", "ingested", "updated",
-                "unchanged", "quarantined")
-        last_ingest = {k: row[k] for k in keys}
-        last_ingest["finished_at"] = last_ingest["finished_at"].isoformat() + "Z"
+    last_ingest = last_ingest_of(con)
     con.close()
     first_at, last_at = head["first_event_at"], head["last_event_at"]
     return {

@@ -18,7 +18,7 @@ import pyarrow as pa
 from labelline.sql import query
 from labelline.store.tables import TABLE_SCHEMAS, StoreFiles, Tables
 
-__all__ = ["EventStore", "default_store_path"]
+__all__ = ["EventStore", "default_store_path", "last_ingest_of"]
 
 # Readers see timestamps as plain TIMESTAMP in UTC: simpler SQL, no session time zone.
 _TIMESTAMP_COLUMNS = {
@@ -35,6 +35,21 @@ def default_store_path() -> Path:
     if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
         return checkout / "data" / "store"
     return Path.cwd() / "data" / "store"
+
+
+def last_ingest_of(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The newest row of the ingest log as `labelline status` shows it (None before the first ingest)."""
+    cur = query(con, "ingest_log")  # newest first
+    last = cur.fetchone()
+    cur.fetchall()  # drain: DuckDB wants each result consumed before the next query
+    if last is None:
+        return None
+    row = dict(zip([d[0] for d in cur.description], last, strict=True))
+    keys = ("ingest_id", "finished_at", "source_file", "format", "records", "ingested", "updated",
+            "unchanged", "quarantined")
+    summary = {k: row[k] for k in keys}
+    summary["finished_at"] = summary["finished_at"].isoformat() + "Z"
+    return summary
 
 
 def _sql_text(value: str) -> str:
@@ -113,16 +128,7 @@ class EventStore:
         head = query(con, "store_status").fetchone()
         by_source = dict(query(con, "store_events_by_source").fetchall())
         by_project = dict(query(con, "store_events_by_project").fetchall())
-        cur = query(con, "ingest_log")  # newest first
-        last = cur.fetchone()
-        cur.fetchall()  # drain: DuckDB wants each result consumed before the next query
-        last_ingest = None
-        if last is not None:
-            row = dict(zip([d[0] for d in cur.description], last, strict=True))
-            keys = ("ingest_id", "finished_at", "source_file", "format", "records", "ingested", "updated",
-                    "unchanged", "quarantined")
-            last_ingest = {k: row[k] for k in keys}
-            last_ingest["finished_at"] = last_ingest["finished_at"].isoformat() + "Z"
+        last_ingest = last_ingest_of(con)
         events, items, workers, projects, first_at, last_at, quarantined, ingests = head
         return {
             "store": str(self.root),
