@@ -94,7 +94,8 @@ def live_sources() -> None:
         return
     failing = frame[frame["state"].isin(["failing", "stopped after an error"])]
     for row in failing.itertuples():
-        st.error(f"{row.source} {row.target}: {row.last_error}", icon=":material/sync_problem:")
+        where = row.source if row.target in row.last_error else f"{row.source} {row.target}"
+        st.error(f"{where}: {row.last_error}", icon=":material/sync_problem:")
     st.dataframe(
         frame, hide_index=True, width="stretch",
         column_config={
