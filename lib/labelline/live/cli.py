@@ -127,7 +127,8 @@ def sync_label_studio(
 
     every_s = parse_duration_s(every) if every else None
     event_store = EventStore(store or default_store_path())
-    event_store.tables.ensure()
+    with event_store.tables.writer():
+        event_store.tables.ensure()
     options = ReadOptions(task_type=task_type, tier=tier, org=org)
     api = LabelStudioApi(url, token, timeout_s=parse_duration_s(timeout))
     state = LiveState.open(event_store.root, KIND, api.url)

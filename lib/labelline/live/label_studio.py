@@ -41,6 +41,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from labelline.ingest.adapters.label_studio import dump_project_name
 from labelline.ingest.pipeline import ingest_file, new_ingest_id
 from labelline.ingest.records import ReadOptions
 from labelline.ingest.summary import FileSummary
@@ -266,7 +267,8 @@ def sync_project(api: LabelStudioApi, store: EventStore, project_id: int, cursor
     result = ProjectSync(project_id)
     meta = api.project(project_id)
     result.title = meta.get("title") or f"project {project_id}"
-    project_name = adapter_project_name(options, meta, project_id)
+    project_name = dump_project_name({"id": project_id, "title": meta.get("title")},
+                                     options.project if options else None)
     known: dict[str, list[Any]] = cursor.get("tasks", {})
     watermark = cursor.get("watermark")
     if cursor.get("project_name") not in (None, project_name):
@@ -327,14 +329,6 @@ def _ingest_tasks(url: str, store: EventStore, project_id: int, meta: dict[str, 
         return ingest_file(path, store, fmt="label-studio", options=options, replace_items=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def adapter_project_name(options: ReadOptions | None, meta: dict[str, Any], project_id: int) -> str:
-    """The project name the file adapter gives a dump entry (an option, the title, or label-studio-ID)."""
-    if options is not None and options.project:
-        return options.project
-    title = meta.get("title")
-    return title.strip() if isinstance(title, str) and title.strip() else f"label-studio-{project_id}"
 
 
 def sync_once(api: LabelStudioApi, store: EventStore, state: LiveState, project_ids: Sequence[int] = (),

@@ -318,7 +318,7 @@ class _Session:
         ls_id = task_ls_id or (wrapper.id if wrapper else None) or self.stem_project_id
         opts = self.ctx.options
         wrapper_name = wrapper.name if wrapper else None
-        project = opts.project or wrapper_name or (f"label-studio-{ls_id}" if ls_id else self.ctx.path.stem)
+        project = project_name(opts.project, wrapper_name, ls_id) or self.ctx.path.stem
         resolved = (project, ls_id or wrapper_name or project)
         self.projects[cache_key] = resolved
         return resolved
@@ -560,6 +560,18 @@ def _build(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> tu
 
 
 # --------------------------------------------------------------------------- full JSON
+
+
+def project_name(option: str | None, title: str | None, ls_id: str | None) -> str | None:
+    """The name events get: the --project option, else the project's title, else label-studio-<id>."""
+    return option or title or (f"label-studio-{ls_id}" if ls_id else None)
+
+
+def dump_project_name(project: dict[str, Any], option: str | None = None) -> str:
+    """The name a multi-project dump entry's events get (a live sync writes such dumps)."""
+    wrapper = _Wrapper(index=1)
+    wrapper.set_project(project)
+    return project_name(option, wrapper.name, wrapper.id) or "label-studio"
 
 
 @dataclass(slots=True)
