@@ -3,9 +3,11 @@
 Every KPI reads three tables in a DuckDB file derived from one snapshot of the store:
 ``facts`` (each event priced, judged and classified), ``items`` (each item's life on the
 line) and ``item_labels`` (first-pass answers, for agreement), and on large stores the daily
-rollups built beside them (docs/kpis.md lists them all). Building them costs one pass over
-the events after an ingest; every refresh after that reads a native DuckDB file, which
-measured 1.4x faster than views over Parquet and opens in ~20 ms (docs/kpis.md).
+rollups built beside them (labelline.kpis.build_steps; docs/kpis.md lists them all). The
+first build costs one pass over the events; after an ingest the previous snapshot's file is
+copied and updated where the change touched it (labelline.kpis.update), falling back to a
+full build when that does not fit. Every refresh reads a native DuckDB file, which measured
+1.4x faster than views over Parquet and opens in ~20 ms (docs/kpis.md).
 
 The file's name carries the events version, a digest of the rate card and the layout
 version, so a new ingest, a new rate card or a new release each get their own file, and a
@@ -22,28 +24,28 @@ from pathlib import Path
 
 import duckdb
 
+from labelline.kpis.build_steps import DEFAULT_TOUCH_CAP_S, TABLE_STEPS
+from labelline.kpis.update import UpdateInfo, update_from, write_build_info
 from labelline.rates import RateCard, create_priced_view, rates_for_store
 from labelline.sql import sql_text
 from labelline.store import EventStore
 from labelline.store.tables import TABLE_SCHEMAS, StoreFiles
 
-__all__ = ["LAYOUT_VERSION", "DEFAULT_TOUCH_CAP_S", "BUILD_STEPS", "kpi_tables_path", "build_kpi_tables",
-           "connect_kpis", "prepared_kpi_tables"]
-
-# Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
-# longer than any single label in the demo's or the research's data, so only idle is cut.
-DEFAULT_TOUCH_CAP_S = 3600.0
+__all__ = [
+    "BUILD_STEPS",
+    "DEFAULT_TOUCH_CAP_S",
+    "LAYOUT_VERSION",
+    "build_kpi_tables",
+    "connect_kpis",
+    "kpi_tables_path",
+    "prepared_kpi_tables",
+]
 
 # Bump whenever a build query changes what the tables hold.
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 _KEEP_FILES = 2  # older builds kept so a reader that opened one a moment ago can finish
-_SQL_STEPS = ("kpi/build_facts", "kpi/build_items", "kpi/build_item_labels", "kpi/build_item_agreement",
-              "kpi/build_rollups", "kpi/build_flow_rollups", "kpi/build_pair_labels")
-# Answers prepared for the whole snapshot (no filter): table -> (KPI query, its parameters).
-# They are what a page shows before anyone filters, and cannot be added up from rollups.
-_PREPARED_ANSWERS = {"scorecards_all": ("kpi/scorecards", {"cap_s": DEFAULT_TOUCH_CAP_S})}
-# What a build reports to its progress callback, in order.
-BUILD_STEPS = tuple(step.removeprefix("kpi/build_") for step in _SQL_STEPS) + tuple(_PREPARED_ANSWERS)
+# What a build reports to its progress callback, in order (an update reports fewer).
+BUILD_STEPS = tuple(step.table for step in TABLE_STEPS)
 
 
 def _card_digest(card: RateCard) -> str:
@@ -63,16 +65,13 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
     else:
         _empty_views(con)
     create_priced_view(con, card)
-    for step in _SQL_STEPS:
+    con.execute(f"create or replace temp view items_kept as {sql_text('kpi/items_kept_none')}")
+    for step in TABLE_STEPS:
         if progress:
-            progress(step.removeprefix("kpi/build_"))
-        con.execute(sql_text(step)).fetchall()
-    con.execute(sql_text("kpi/macros"))  # no filter variables set: the macros select everything
-    for table, (name, params) in _PREPARED_ANSWERS.items():
-        if progress:
-            progress(table)
-        # The KPI query's own text, so the prepared answer cannot drift from the live one.
-        con.execute(f"create or replace table {table} as {sql_text(name)}", params).fetchall()
+            progress(step.table)
+        if step.scope == "worker":  # prepared answers read through the KPI macros, which bind to the tables
+            con.execute(sql_text("kpi/macros"))  # no filter variables set: the macros select everything
+        con.execute(f"create or replace table {step.table} as {sql_text(step.query)}", step.params).fetchall()
 
 
 def _empty_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,8 +81,12 @@ def _empty_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_kpi_tables(store: EventStore, card: RateCard | None = None,
-                     progress: Callable[[str], None] | None = None) -> Path:
-    """Build (or find) the KPI tables for the store's latest snapshot; return the file."""
+                     progress: Callable[[str], None] | None = None, allow_update: bool = True) -> Path:
+    """Build (or find) the KPI tables for the store's latest snapshot; return the file.
+
+    An earlier snapshot's tables are updated where that fits (labelline.kpis.update);
+    ``allow_update=False`` builds afresh.
+    """
     card = card or rates_for_store(store.root)[0]
     snap = store.snapshot()
     path = kpi_tables_path(store, snap.events.version, card)
@@ -92,18 +95,39 @@ def build_kpi_tables(store: EventStore, card: RateCard | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            _build_into(con, store, card, progress, snap)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        prior = _prior_build(store, card, snap.events.version) if allow_update else None
+        if prior is None or update_from(prior, tmp, store, card, snap, progress) is None:
+            _discard(tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                _build_into(con, store, card, progress, snap)
+                items = con.execute("select count(*) from items").fetchone()[0]
+                write_build_info(con, UpdateInfo(snap.events.version, snap.events.version, 0, items),
+                                 snap.events.files)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
         os.replace(tmp, path)  # atomic: readers see the whole file or none
     finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        _discard(tmp)
     _retire_old(path)
     return path
+
+
+def _discard(tmp: Path) -> None:
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def _prior_build(store: EventStore, card: RateCard, events_version: int) -> Path | None:
+    """The newest earlier build for the same rate card and layout: what an update starts from."""
+    suffix = f"-r{_card_digest(card)}-v{LAYOUT_VERSION}.duckdb"
+    builds = []
+    for p in (store.root / "derived").glob(f"kpi-e*{suffix}"):
+        version = p.name.removeprefix("kpi-e").removesuffix(suffix)
+        if version.isdigit() and int(version) < events_version:
+            builds.append((int(version), p))
+    return max(builds)[1] if builds else None
 
 
 def prepared_kpi_tables(store: EventStore, card: RateCard | None = None) -> Path | None:

@@ -1,5 +1,6 @@
 -- name: kpi/build_facts
--- Builds table `facts`: one row per event of the snapshot, priced, with what the KPIs need
+-- Builds table `facts` (a SELECT; labelline.kpis.tables creates or updates the table): one
+-- row per event of the snapshot, priced, with what the KPIs need
 -- precomputed once per ingest instead of once per chart. Reads the view `priced_events`.
 -- Columns beyond the event log's: day (DATE of submitted_at, UTC); cost (money, from
 -- priced_events.cost_amount), cost_basis, cost_rule, platform_fee (money); wait_s (seconds
@@ -10,11 +11,14 @@
 -- rework, gold, skipped, review, qa, adjudication); value_adding (labeling or prelabeling).
 -- Rows are ordered by submitted_at so that date filters skip row groups. Per-item facts
 -- come from one aggregate joined back (1.7x faster than window functions at 1M events).
-create or replace table facts as
 -- priced_events is read once: it is a view with a join to the rate card behind it.
 with p as materialized (select * from priced_events),
+-- A judgement counts for the event it names within its own item (a review is a stage of an
+-- item), which keeps every row of `facts` a function of its item's events alone: an update
+-- rebuilds only the items that changed (labelline.kpis.update).
 judged as (
-    select reviews_event_id as event_id, arg_min(outcome, submitted_at) as first_review, count(*) as reviews
+    select project, item_id, reviews_event_id as event_id,
+        arg_min(outcome, submitted_at) as first_review, count(*) as reviews
     from p where stage in ('review', 'qa') and reviews_event_id is not null group by all
 ),
 per_item as (
@@ -54,5 +58,5 @@ select
     activity in ('labeling', 'prelabeling') as value_adding
 from p as r
 join per_item as i using (project, item_id)
-left join judged as j on j.event_id = r.event_id
+left join judged as j on j.project = r.project and j.item_id = r.item_id and j.event_id = r.event_id
 order by r.submitted_at, r.event_id

@@ -1,13 +1,11 @@
 -- name: kpi/build_item_agreement
--- Builds tables `item_agreement` and `agreement_labels`: agreement prepared per item, so the
--- headline's percent agreement, Fleiss' kappa and Krippendorff's alpha add up rows instead
+-- Builds table `item_agreement` (a SELECT): agreement prepared per item, so the headline's
+-- percent agreement, Fleiss' kappa and Krippendorff's alpha add up rows instead
 -- of recounting millions of answers. Only items with at least two first-pass answers.
--- item_agreement: project, item_id, task_type, item_first_at, m (answers), agreeing_pairs
+-- Columns: project, item_id, task_type, item_first_at, m (answers), agreeing_pairs
 -- (sum over labels of n(n-1): ordered pairs of answers that agree), disagreement (sum over
 -- label pairs c != k of n_c n_k / (m - 1): the item's share of Krippendorff's observed
--- coincidences). agreement_labels: project, task_type, day (of item_first_at), label, n
--- (answers with that label on those items).
-create or replace table item_agreement as
+-- coincidences). kpi/build_agreement_labels counts their labels. Reads `item_labels`.
 with counts as (
     select project, item_id, any_value(task_type) as task_type, any_value(item_first_at) as item_first_at,
         label, count(*) as n
@@ -26,11 +24,4 @@ select
 from counts
 group by project, item_id
 having sum(n) >= 2
-order by item_first_at;
-
-create or replace table agreement_labels as
-select l.project, l.task_type, l.item_first_at::date as day, l.label, count(*) as n
-from item_labels as l
-semi join item_agreement using (project, item_id)
-group by all
-order by day;
+order by item_first_at

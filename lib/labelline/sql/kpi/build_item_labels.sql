@@ -1,11 +1,11 @@
 -- name: kpi/build_item_labels
--- Builds table `item_labels`: the independent first-pass answers agreement is measured on:
--- one row per (project, item_id, worker_id) with that worker's latest submitted label at
--- stage 'label', attempt 1 (rework is not an independent opinion; model pre-labels are not
--- annotators). Columns: project, item_id, task_type, worker_id, tier, org, label,
--- gold_label, submitted_at, day, item_first_at (the item's first answer: agreement is over
--- items first answered in a date range, with all their answers, so one item is never split).
-create or replace table item_labels as
+-- Builds table `item_labels` (a SELECT; labelline.kpis.tables creates or updates it): the
+-- independent first-pass answers agreement is measured on: one row per (project, item_id,
+-- worker_id) with that worker's latest submitted label at stage 'label', attempt 1 (rework is
+-- not an independent opinion; model pre-labels are not annotators). Columns: project, item_id,
+-- task_type, worker_id, tier, org, label, gold_label, submitted_at, day, item_first_at (the
+-- item's first answer: agreement is over items first answered in a date range, with all their
+-- answers, so one item is never split).
 select *, min(submitted_at) over (partition by project, item_id) as item_first_at
 from (
 select

@@ -1,5 +1,6 @@
 -- name: kpi/build_items
--- Builds table `items`: one row per (project, item_id) of `facts`, with its life on the line.
+-- Builds table `items` (a SELECT; labelline.kpis.tables creates or updates it): one row
+-- per (project, item_id) of `facts`, with its life on the line.
 -- created_at: when it entered the line (earliest queued_at, started_at or submitted_at of its
 -- events: the log has no item table, so this is derived). finished_at: when its work settled:
 -- its latest judgement (review, qa, adjudicate) if that accepted, fixed or resolved it; or,
@@ -11,7 +12,6 @@
 -- (throughput is attributed to them, so throughput by tier sums to the total).
 -- cost (money): everything spent on the item. labels, events: counts. first_event_at,
 -- last_event_at: its first and last event. cycle_h: hours from created_at to finished_at.
-create or replace table items as
 with per_item as (
     select
         project,
@@ -40,12 +40,18 @@ with per_item as (
     group by project, item_id
 ),
 
+-- A project's review coverage is over all its items: `items_kept` holds those an update
+-- does not rebuild (none in a full build).
 coverage as (
     select
         project,
         count(*) filter (where last_judgement is not null) / greatest(count(*) filter (where labels > 0), 1)
             as judged_share
-    from per_item
+    from (
+        select project, last_judgement, labels from per_item
+        union all
+        select project, last_judgement, labels from items_kept
+    )
     group by project
 ),
 

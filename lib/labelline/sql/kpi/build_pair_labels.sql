@@ -1,10 +1,10 @@
 -- name: kpi/build_pair_labels
--- Builds table `pair_labels`: every pair of first-pass answers on one item (item_labels),
--- counted, so Cohen's kappa per pair of annotators adds up rows instead of pairing millions
--- of answers. One row per day (of the item's first answer, as agreement filters dates),
--- project, the two answers' task types, worker_a < worker_b with each one's tier and org,
--- and label_a, label_b (worker_a's and worker_b's answers): n (items).
-create or replace table pair_labels as
+-- Builds table `pair_labels` (a SELECT; labelline.kpis.tables creates or updates it): every
+-- pair of first-pass answers on one item (item_labels), counted, so Cohen's kappa per pair of
+-- annotators adds up rows instead of pairing millions of answers. One row per day (of the
+-- item's first answer, as agreement filters dates), project, the two answers' task types,
+-- worker_a < worker_b with each one's tier and org, and label_a, label_b (worker_a's and
+-- worker_b's answers): n (items).
 select
     a.item_first_at::date as day,
     a.project,
