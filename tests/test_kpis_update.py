@@ -155,3 +155,18 @@ def test_a_long_chain_of_updates_ends_in_a_full_build(tmp_path, csv_file, monkey
     monkeypatch.setattr(update, "MAX_UPDATES", 1)
     ingest_paths([csv_file([event(43)], name="c.csv")], store, fmt="events")
     assert _info(build_kpi_tables(store)).updates_since_full == 0  # the chain is long enough: afresh
+
+
+def test_a_full_build_a_few_weeks_at_a_time_is_the_same(tmp_path, demo_events, monkeypatch) -> None:
+    """`facts` written in runs of weeks (as at 100M events) equals one pass, and stays in time order."""
+    from labelline.kpis import tables
+
+    store = EventStore(tmp_path / "store")
+    _ingest(store, demo_events, tmp_path / "a.parquet")
+    monkeypatch.setattr(tables, "CHUNK_EVENTS", 4000)  # the demo's six weeks: about one week a run
+    built = build_kpi_tables(store)
+    with duckdb.connect(str(built), read_only=True) as con:
+        times = [t for (t,) in con.execute("select submitted_at from facts").fetchall()]
+        assert times == sorted(times)
+    monkeypatch.setattr(tables, "CHUNK_EVENTS", 10**9)
+    _same_as_full_build(store, built, tmp_path)

@@ -19,7 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DEFAULT_TOUCH_CAP_S", "TABLE_STEPS", "TableStep"]
+import duckdb
+
+from labelline.sql import sql_text
+
+__all__ = ["DEFAULT_TOUCH_CAP_S", "TABLE_STEPS", "TableStep", "prepare_step"]
 
 # Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
 # longer than any single label in the demo's or the research's data, so only idle is cut.
@@ -35,6 +39,11 @@ class TableStep:
     scope: Literal["item", "day", "worker"]
     inputs: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    # Temporary tables created first from the same inputs (kpi/build_<name>), which the query joins.
+    prepare: tuple[str, ...] = ()
+    # A full build writes it a few weeks of events at a time (events narrowed by submitted_at):
+    # one sort of every row would spill tens of GB at 100M events.
+    by_time: bool = False
 
 
 def _by_day(table: str, query: str, **inputs: str) -> TableStep:
@@ -42,7 +51,8 @@ def _by_day(table: str, query: str, **inputs: str) -> TableStep:
 
 
 TABLE_STEPS: tuple[TableStep, ...] = (
-    TableStep("facts", "kpi/build_facts", "item", {"events": ""}),
+    TableStep("facts", "kpi/build_facts", "item", {"events": ""}, prepare=("fact_items", "fact_judged"),
+              by_time=True),
     TableStep("items", "kpi/build_items", "item", {"facts": ""}),
     TableStep("item_labels", "kpi/build_item_labels", "item", {"facts": ""}),
     TableStep("item_agreement", "kpi/build_item_agreement", "item", {"item_labels": ""}),
@@ -62,3 +72,9 @@ TABLE_STEPS: tuple[TableStep, ...] = (
     # answer cannot drift from the live one. It cannot be added up from rollups.
     TableStep("scorecards_all", "kpi/scorecards", "worker", params={"cap_s": DEFAULT_TOUCH_CAP_S}),
 )
+
+
+def prepare_step(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
+    """Create the temporary tables a step's query joins, from its inputs as they are in view now."""
+    for name in step.prepare:
+        con.execute(f"create or replace temp table {name} as {sql_text(f'kpi/build_{name}')}").fetchall()

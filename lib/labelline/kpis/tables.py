@@ -21,10 +21,11 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from labelline.kpis.build_steps import DEFAULT_TOUCH_CAP_S, TABLE_STEPS
+from labelline.kpis.build_steps import DEFAULT_TOUCH_CAP_S, TABLE_STEPS, TableStep, prepare_step
 from labelline.kpis.update import UpdateInfo, update_from, write_build_info
 from labelline.rates import RateCard, create_priced_view, rates_for_store
 from labelline.sql import sql_text
@@ -44,6 +45,8 @@ __all__ = [
 # Bump whenever a build query changes what the tables hold.
 LAYOUT_VERSION = 6
 _KEEP_FILES = 2  # older builds kept so a reader that opened one a moment ago can finish
+# Events a full build prices and sorts at once for `facts` (whole weeks, so a bit more or less).
+CHUNK_EVENTS = 5_000_000
 # What a build reports to its progress callback, in order (an update reports fewer).
 BUILD_STEPS = tuple(step.table for step in TABLE_STEPS)
 
@@ -64,6 +67,10 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
         store.refresh(con, snap)
     else:
         _empty_views(con)
+    # `events` becomes a window on the store's events, all of them unless a step narrows it.
+    con.execute("alter view events rename to store_events")
+    con.execute(f"create temp view events as {sql_text('kpi/events_in_window')}")
+    _set_window(con, "-infinity", "infinity")
     create_priced_view(con, card)
     con.execute(f"create or replace temp view items_kept as {sql_text('kpi/items_kept_none')}")
     for step in TABLE_STEPS:
@@ -71,7 +78,33 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
             progress(step.table)
         if step.scope == "worker":  # prepared answers read through the KPI macros, which bind to the tables
             con.execute(sql_text("kpi/macros"))  # no filter variables set: the macros select everything
-        con.execute(f"create or replace table {step.table} as {sql_text(step.query)}", step.params).fetchall()
+        prepare_step(con, step)
+        if step.by_time:
+            _create_by_time(con, step)
+        else:
+            con.execute(f"create or replace table {step.table} as {sql_text(step.query)}", step.params).fetchall()
+
+
+def _set_window(con: duckdb.DuckDBPyConnection, start: Any, end: Any) -> None:
+    con.execute("set variable events_from = $s::timestamp", {"s": start})
+    con.execute("set variable events_to = $e::timestamp", {"e": end})
+
+
+def _create_by_time(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
+    """Create a table a run of whole weeks at a time, in time order: each sort stays in memory."""
+    weeks = con.execute(sql_text("kpi/build_time_chunks")).fetchall()
+    starts, size = [], 0
+    for week, events in weeks:
+        if not starts or size + events > CHUNK_EVENTS:
+            starts.append(week)
+            size = 0
+        size += events
+    bounds = list(zip(starts, starts[1:] + ["infinity"], strict=True)) or [("-infinity", "infinity")]
+    for n, (start, end) in enumerate(bounds):
+        _set_window(con, start, end)
+        verb = f"create or replace table {step.table} as" if n == 0 else f"insert into {step.table} by name"
+        con.execute(f"{verb} {sql_text(step.query)}", step.params).fetchall()
+    _set_window(con, "-infinity", "infinity")
 
 
 def _empty_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from labelline.kpis.build_steps import TABLE_STEPS, TableStep
+from labelline.kpis.build_steps import TABLE_STEPS, TableStep, prepare_step
 from labelline.rates import RateCard, create_priced_view
 from labelline.sql import sql_text
 from labelline.store import EventStore
@@ -170,6 +170,7 @@ def _rebuild_items(con: duckdb.DuckDBPyConnection, db: str, step: TableStep) -> 
                     f'select * from "{db}".main.{name} semi join changed_items using (project, item_id)')
     if step.table == "items":
         con.execute(f"create or replace temp view items_kept as {sql_text('kpi/update_items_kept')}")
+    prepare_step(con, step)
     con.execute(f'insert into "{db}".main.{step.table} by name {sql_text(step.query)}', step.params)
     for name in narrowed:
         con.execute(f"drop view temp.main.{name}")
