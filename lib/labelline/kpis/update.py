@@ -92,9 +92,14 @@ def _update(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCard, s
     gone, came = sorted(known - now), sorted(now - known)
     if not all(Path(f).is_file() for f in gone):
         return None  # vacuumed: what changed cannot be told any more
-    _file_rows(con, "gone_rows", gone)
-    _file_rows(con, "came_rows", came)
-    con.execute(f"create temp table changed_items as {sql_text('kpi/update_changed_items')}")
+    _file_keys(con, "gone_keys", gone)
+    _file_keys(con, "came_keys", came)
+    if gone or came:
+        con.execute(f"create temp table changed_items as {sql_text('kpi/update_changed_items')}",
+                    {"files": gone + came})
+    else:
+        con.execute("create temp table changed_items (project varchar, item_id varchar, first_at timestamp, "
+                    "last_at timestamp)")
     changed = con.execute("select count(*) from changed_items").fetchone()[0]
     items = con.execute("select count(*) from items").fetchone()[0]
     if changed > MAX_CHANGED_SHARE * max(items, 1):
@@ -103,14 +108,20 @@ def _update(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCard, s
     con.begin()
     if changed:
         db = con.execute("select current_database()").fetchone()[0]
-        con.execute(f"create temp table touched_days as {sql_text('kpi/update_touched_days')}")
-        con.execute(f"create temp table touched_workers as {sql_text('kpi/update_touched_workers')}")
+        first_at, last_at = con.execute(sql_text("kpi/update_changed_span")).fetchone()
+        span = {"first_at": first_at, "last_at": last_at}
+        con.execute(f"create temp table touched_days as {sql_text('kpi/update_touched_days')}", span)
+        con.execute(f"create temp table touched_workers as {sql_text('kpi/update_touched_workers')}", span)
         coverage = _coverage(con)
+        # The changed items' events, read once from the span of time that holds them all
+        # (the Parquet scan skips the rest), and priced as a full build prices them.
         store.refresh(con, snap)
-        # The changed items' events, priced as a full build prices them.
         con.execute("alter view events rename to store_events")
-        con.execute("create temp view events as select * from store_events semi join changed_items "
-                    "using (project, item_id)")
+        con.execute("set variable events_from = $t::timestamp", {"t": first_at})
+        con.execute("set variable events_to = $t::timestamp + interval 1 microsecond", {"t": last_at})
+        con.execute(f"create temp table changed_events as select * from ({sql_text('kpi/events_in_window')}) "
+                    "semi join changed_items using (project, item_id)")
+        con.execute("create temp view events as select * from changed_events")
         create_priced_view(con, card)
         for step in TABLE_STEPS:
             if step.scope != "item":
@@ -121,8 +132,8 @@ def _update(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCard, s
         if _coverage(con) != coverage:
             con.rollback()
             return None
-        con.execute(f"insert into touched_days {sql_text('kpi/update_touched_days')}")
-        con.execute(f"insert into touched_workers {sql_text('kpi/update_touched_workers')}")
+        con.execute(f"insert into touched_days {sql_text('kpi/update_touched_days')}", span)
+        con.execute(f"insert into touched_workers {sql_text('kpi/update_touched_workers')}", span)
         con.execute("create temp table changed_days as select distinct project, day from touched_days")
         con.execute(sql_text("kpi/macros"))  # the prepared scorecards read facts_in()
         for step in TABLE_STEPS:
@@ -148,12 +159,11 @@ def _prior_info(con: duckdb.DuckDBPyConnection) -> UpdateInfo | None:
     return UpdateInfo(*row) if row else None
 
 
-def _file_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str]) -> None:
+def _file_keys(con: duckdb.DuckDBPyConnection, name: str, files: list[str]) -> None:
     if files:
-        con.execute(f"create temp table {name} as {sql_text('kpi/update_file_rows')}", {"files": files})
+        con.execute(f"create temp table {name} as {sql_text('kpi/update_file_keys')}", {"files": files})
     else:
-        con.execute(f"create temp table {name} (event_id varchar, content_hash bigint, project varchar, "
-                    "item_id varchar)")
+        con.execute(f"create temp table {name} (event_key ubigint, content_hash bigint)")
 
 
 def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
