@@ -8,7 +8,7 @@ PORT    ?= 8501
 STORE   ?= data/store
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast demo bench bench-kpi bench-sim bench-staffing bench-pages install chromium clean
+.PHONY: run test test-fast demo bench bench-kpi bench-kpi-update bench-sim bench-staffing bench-pages install chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: $(STAMP)
 
 bench-kpi: $(STAMP)
 	$(BIN)/python benchmarks/kpi_refresh.py
+
+bench-kpi-update: $(STAMP)
+	$(BIN)/python benchmarks/kpi_update.py
 
 bench-sim: $(STAMP)
 	$(BIN)/python benchmarks/sim.py

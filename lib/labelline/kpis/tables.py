@@ -99,7 +99,7 @@ def _create_by_time(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
             starts.append(week)
             size = 0
         size += events
-    bounds = list(zip(starts, starts[1:] + ["infinity"], strict=True)) or [("-infinity", "infinity")]
+    bounds = list(zip(starts, [*starts[1:], "infinity"], strict=True)) if starts else [("-infinity", "infinity")]
     for n, (start, end) in enumerate(bounds):
         _set_window(con, start, end)
         verb = f"create or replace table {step.table} as" if n == 0 else f"insert into {step.table} by name"

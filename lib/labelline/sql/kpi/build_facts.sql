@@ -13,8 +13,8 @@
 -- come from two small tables joined back (1.7x faster than window functions at 1M events):
 -- `fact_items` and `fact_judged` (kpi/build_fact_items, kpi/build_fact_judged), built first
 -- from all the events in view, so that a full build can then price and write the events a
--- few weeks at a time (labelline.kpis.tables): a sort of 100M wide rows at once spilled
--- 45 GB to disk.
+-- few weeks at a time (labelline.kpis.tables; a sort of 100M wide rows at once spilled 45 GB
+-- to disk). Reads the session variables events_from / events_to (kpi/events_in_window).
 select
     r.event_id, r.source, r.project, r.batch, r.item_id, r.task_type, r.stage, r.attempt, r.worker_id, r.tier,
     r.org, r.queued_at, r.started_at, r.submitted_at, r.submitted_at::date as day, r.active_s,
@@ -43,6 +43,15 @@ select
     end as activity,
     activity in ('labeling', 'prelabeling') as value_adding
 from priced_events as r
-join fact_items as i using (project, item_id)
-left join fact_judged as j on j.project = r.project and j.item_id = r.item_id and j.event_id = r.event_id
+-- Only items with an event in the window of events being written (all of them, unless a
+-- build writes a few weeks at a time): both tables are in order of first_at, so the scans
+-- skip the rest.
+join (
+    select * from fact_items
+    where last_at >= getvariable('events_from') and first_at < getvariable('events_to')
+) as i using (project, item_id)
+left join (
+    select * from fact_judged
+    where last_at >= getvariable('events_from') and first_at < getvariable('events_to')
+) as j on j.project = r.project and j.item_id = r.item_id and j.event_id = r.event_id
 order by r.submitted_at, r.event_id
