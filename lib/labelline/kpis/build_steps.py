@@ -23,7 +23,7 @@ import duckdb
 
 from labelline.sql import sql_text
 
-__all__ = ["DEFAULT_TOUCH_CAP_S", "TABLE_STEPS", "TableStep", "prepare_step"]
+__all__ = ["DEFAULT_TOUCH_CAP_S", "TABLE_STEPS", "TableStep", "prepare_step", "set_events_window"]
 
 # Label Studio's lead_time and MTurk's accept-to-submit include idle time; one hour is
 # longer than any single label in the demo's or the research's data, so only idle is cut.
@@ -78,3 +78,9 @@ def prepare_step(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
     """Create the temporary tables a step's query joins, from its inputs as they are in view now."""
     for name in step.prepare:
         con.execute(f"create or replace temp table {name} as {sql_text(f'kpi/build_{name}')}").fetchall()
+
+
+def set_events_window(con: duckdb.DuckDBPyConnection, start: Any, end: Any) -> None:
+    """Show only the store's events submitted in [start, end) as `events` (kpi/events_in_window)."""
+    con.execute("set variable events_from = $t::timestamp", {"t": start})
+    con.execute("set variable events_to = $t::timestamp", {"t": end})

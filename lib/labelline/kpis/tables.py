@@ -21,11 +21,16 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from labelline.kpis.build_steps import DEFAULT_TOUCH_CAP_S, TABLE_STEPS, TableStep, prepare_step
+from labelline.kpis.build_steps import (
+    DEFAULT_TOUCH_CAP_S,
+    TABLE_STEPS,
+    TableStep,
+    prepare_step,
+    set_events_window,
+)
 from labelline.kpis.update import UpdateInfo, update_from, write_build_info
 from labelline.rates import RateCard, create_priced_view, rates_for_store
 from labelline.sql import sql_text
@@ -70,7 +75,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
     # `events` becomes a window on the store's events, all of them unless a step narrows it.
     con.execute("alter view events rename to store_events")
     con.execute(f"create temp view events as {sql_text('kpi/events_in_window')}")
-    _set_window(con, "-infinity", "infinity")
+    set_events_window(con, "-infinity", "infinity")
     create_priced_view(con, card)
     con.execute(f"create or replace temp view items_kept as {sql_text('kpi/items_kept_none')}")
     for step in TABLE_STEPS:
@@ -85,11 +90,6 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
             con.execute(f"create or replace table {step.table} as {sql_text(step.query)}", step.params).fetchall()
 
 
-def _set_window(con: duckdb.DuckDBPyConnection, start: Any, end: Any) -> None:
-    con.execute("set variable events_from = $s::timestamp", {"s": start})
-    con.execute("set variable events_to = $e::timestamp", {"e": end})
-
-
 def _create_by_time(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
     """Create a table a run of whole weeks at a time, in time order: each sort stays in memory."""
     weeks = con.execute(sql_text("kpi/build_time_chunks")).fetchall()
@@ -101,10 +101,10 @@ def _create_by_time(con: duckdb.DuckDBPyConnection, step: TableStep) -> None:
         size += events
     bounds = list(zip(starts, [*starts[1:], "infinity"], strict=True)) if starts else [("-infinity", "infinity")]
     for n, (start, end) in enumerate(bounds):
-        _set_window(con, start, end)
+        set_events_window(con, start, end)
         verb = f"create or replace table {step.table} as" if n == 0 else f"insert into {step.table} by name"
         con.execute(f"{verb} {sql_text(step.query)}", step.params).fetchall()
-    _set_window(con, "-infinity", "infinity")
+    set_events_window(con, "-infinity", "infinity")
 
 
 def _empty_views(con: duckdb.DuckDBPyConnection) -> None:

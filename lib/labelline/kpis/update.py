@@ -26,11 +26,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
-from labelline.kpis.build_steps import TABLE_STEPS, TableStep, prepare_step
+from labelline.kpis.build_steps import TABLE_STEPS, TableStep, prepare_step, set_events_window
 from labelline.rates import RateCard, create_priced_view
 from labelline.sql import sql_text
 from labelline.store import EventStore
@@ -117,8 +118,7 @@ def _update(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCard, s
         # (the Parquet scan skips the rest), and priced as a full build prices them.
         store.refresh(con, snap)
         con.execute("alter view events rename to store_events")
-        con.execute("set variable events_from = $t::timestamp", {"t": first_at})
-        con.execute("set variable events_to = $t::timestamp + interval 1 microsecond", {"t": last_at})
+        set_events_window(con, first_at, last_at + timedelta(microseconds=1))
         con.execute(f"create temp table changed_events as select * from ({sql_text('kpi/events_in_window')}) "
                     "semi join changed_items using (project, item_id)")
         con.execute("create temp view events as select * from changed_events")
