@@ -25,8 +25,9 @@ def _fresh_cache() -> None:
 @pytest.fixture
 def small_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
     store = EventStore(tmp_path / "store")
+    # The review judges e1, a label of item-0 (a review is a stage of the item it judges).
     rows = [event(n) for n in range(6)] + [event(10, stage="review", outcome="accepted", reviews_event_id="e1",
-                                                 worker_id="r1", tier="expert")]
+                                                 item_id="item-0", worker_id="r1", tier="expert")]
     ingest_paths([write_csv(tmp_path / "good.csv", rows)], store)
     ingest_paths([write_csv(tmp_path / "bad.csv", [event(20), event(21, active_s=-4)])], store)
     monkeypatch.setenv("LABELLINE_STORE", str(store.root))
@@ -43,7 +44,7 @@ def test_overview_tiles_and_charts(small_store: EventStore) -> None:
     at = app().run()
     assert not at.exception
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["Events"] == "8" and tiles["Items"] == "5" and tiles["Workers"] == "4"
+    assert tiles["Events"] == "8" and tiles["Items"] == "4" and tiles["Workers"] == "4"
     assert tiles["Quarantined records"] == "1" and tiles["Projects"] == "1"
     # The headline KPIs come from the KPI engine: one of the six labels was reviewed and accepted.
     assert tiles["First-pass acceptance"] == "100.0%"
