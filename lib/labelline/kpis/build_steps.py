@@ -37,6 +37,8 @@ class TableStep:
     table: str
     query: str
     scope: Literal["item", "day", "worker"]
+    # The inputs an update narrows: for "day" steps each one's day expression (on alias x);
+    # for "item" steps the names alone matter (every input is narrowed to the changed items).
     inputs: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
     # Temporary tables created first from the same inputs (kpi/build_<name>), which the query joins.
