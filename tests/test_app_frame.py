@@ -56,7 +56,8 @@ def _fresh_cache() -> None:
 def small_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
     store = EventStore(tmp_path / "store")
     rows = [event(n, worker_id=f"jane.doe{n % 2}@example.com" if n < 2 else f"w{n % 3}") for n in range(6)]
-    rows.append(event(10, stage="review", outcome="accepted", reviews_event_id="e1", worker_id="r1", tier="expert"))
+    rows.append(event(10, stage="review", outcome="accepted", reviews_event_id="e1", item_id="item-0", worker_id="r1",
+                      tier="expert"))
     ingest_paths([write_csv(tmp_path / "good.csv", rows)], store)
     monkeypatch.setenv("LABELLINE_STORE", str(store.root))
     monkeypatch.setenv("LABELLINE_STORE_RAW_WORKER_IDS", "1")  # keep ids as exported: the app masks them
