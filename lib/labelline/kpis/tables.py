@@ -78,6 +78,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCar
     set_events_window(con, "-infinity", "infinity")
     create_priced_view(con, card)
     con.execute(f"create or replace temp view items_kept as {sql_text('kpi/items_kept_none')}")
+    con.execute(sql_text("kpi/review_coverage_macro"))
     for step in TABLE_STEPS:
         if progress:
             progress(step.table)

@@ -85,6 +85,7 @@ def update_from(prior: Path, target: Path, store: EventStore, card: RateCard, sn
 def _update(con: duckdb.DuckDBPyConnection, store: EventStore, card: RateCard, snap: StoreFiles,
             progress: Callable[[str], None] | None) -> UpdateInfo | None:
     con.execute("SET TimeZone = 'UTC'")
+    con.execute(sql_text("kpi/review_coverage_macro"))
     before = _prior_info(con)
     if before is None or before.updates_since_full >= MAX_UPDATES:
         return None

@@ -42,11 +42,9 @@ with per_item as (
 
 -- A project's review coverage is over all its items: `items_kept` holds those an update
 -- does not rebuild (none in a full build).
+-- fully_reviewed: kpi/review_coverage_macro.
 coverage as (
-    select
-        project,
-        count(*) filter (where last_judgement is not null) / greatest(count(*) filter (where labels > 0), 1)
-            as judged_share
+    select project, fully_reviewed(last_judgement, labels) as fully_reviewed
     from (
         select project, last_judgement, labels from per_item
         union all
@@ -58,12 +56,12 @@ coverage as (
 settled as (
     select
         i.*,
-        c.judged_share,
+        c.fully_reviewed,
         case
             when i.last_judgement in ('accepted', 'fixed', 'resolved') then 'accepted'
             when i.last_judgement = 'rejected' then 'rework'
             when i.labels = 0 then 'open'
-            when c.judged_share >= 0.9 then 'awaiting_review'
+            when c.fully_reviewed then 'awaiting_review'
             else 'submitted'
         end as status
     from per_item as i
@@ -71,7 +69,7 @@ settled as (
 )
 
 select
-    * exclude (judged_share),
+    * exclude (fully_reviewed),
     case status
         when 'accepted' then last_judgement_at
         when 'submitted' then last_label_at
